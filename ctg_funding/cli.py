@@ -1,0 +1,179 @@
+"""The `ctg` command line: parse, call, print. No rule or figure lives here.
+
+Exit codes: 0 done, 1 the audit found findings, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import report, views
+from .dataset import load_dataset
+from .errors import InputError, Problem
+from .rulebook import Rulebook, load_rulebook
+from .scenario import load_scenario, schema_of
+
+
+def _fail(problems: list[Problem], fmt: str | None = None) -> None:
+    if fmt == "json":
+        click.echo(report.to_json({"valid": False, "problems": [p.as_dict() for p in problems]}), nl=False)
+    click.echo(f"ctg: {len(problems)} problem{'s' if len(problems) > 1 else ''} found:", err=True)
+    for p in problems:
+        click.echo(f"  {p}", err=True)
+    sys.exit(2)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Bad input ends with the list of problems and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            _fail(exc.problems, kwargs.get("fmt"))
+
+    return wrapper
+
+
+def _rulebook(rules_dir: Path | None) -> Rulebook:
+    return load_rulebook(rules_dir)
+
+
+def _years(text: str | None, default: tuple[int, int]) -> list[int]:
+    """`2026` or `2022..2026`, within the scenario's years."""
+    if not text:
+        return list(range(default[0], default[1] + 1))
+    try:
+        if ".." in text:
+            a, b = (int(x) for x in text.split("..", 1))
+        else:
+            a = b = int(text)
+    except ValueError:
+        raise InputError([Problem("--year", None, None, f"expected a year or a range such as 2022..2026, "
+                                                        f"got {text!r}")]) from None
+    if a > b or a < default[0] or b > default[1]:
+        raise InputError([Problem("--year", None, None, f"{text} is outside the scenario's years "
+                                                        f"{default[0]}..{default[1]}")])
+    return list(range(a, b + 1))
+
+
+def _write(fmt: str, output: Path | None, tables: list[report.Table], data: dict[str, Any],
+           csv_table: report.Table | None = None) -> None:
+    if fmt == "json":
+        report.emit(report.to_json(data), output)
+    elif fmt == "csv":
+        report.emit(report.render_csv(csv_table or tables[0]), output)
+    elif fmt == "xlsx":
+        if output is None:
+            raise InputError([Problem("--output", None, None, "--format xlsx writes a file: give --output FILE.xlsx")])
+        report.write_xlsx(tables, output)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        report.emit(report.render_tables(tables), output)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="table",
+                             show_default=True, help="Output format.")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Write to this file instead of the terminal.")
+rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
+                            envvar="CTG_RULES_DIR", help="Rules folder (default: the rules shipped with ctg).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ctg_funding")
+def main() -> None:
+    """Caf bonus territoire CTG: convert CEJ amounts, redistribute them, explain and audit every euro."""
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@output_option
+@rules_option
+@guarded
+def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+    """Check a dataset (folder or .xlsx) and report every problem at once."""
+    rulebook = _rulebook(rules_dir)
+    ds = load_dataset(dataset, schema_of(rulebook))
+    summary = views.dataset_summary(ds, rulebook)
+    if fmt == "json":
+        report.emit(report.to_json(summary), output)
+    else:
+        report.emit(report.render_tables(views.summary_tables(summary)), output)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@format_option
+@output_option
+@click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) within the scenario.")
+@click.option("--engine", type=click.Choice(("durable",)), default="durable", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
+@rules_option
+@guarded
+def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str, quiet: bool,
+             rules_dir: Path | None) -> None:
+    """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
+    from .simulation import simulate as run
+
+    sc = load_scenario(scenario, _rulebook(rules_dir))
+    result = run(sc, _years(year_text, sc.years), engine=engine)
+    tables = views.simulate_tables(result)
+    _write(fmt, output, tables, views.simulate_json(result),
+           csv_table=next(t for t in tables if t.sheet == "allocations"))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("structure_id")
+@click.option("--year", type=int, required=True, help="The year to explain.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@output_option
+@rules_option
+@guarded
+def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None,
+            rules_dir: Path | None) -> None:
+    """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic."""
+    from .explain import explain_json, explain_text
+    from .simulation import simulate as run
+
+    sc = load_scenario(scenario, _rulebook(rules_dir))
+    if structure_id not in sc.structures:
+        raise InputError([Problem(str(scenario), None, None, f"unknown structure {structure_id!r} in the "
+                                                             "scenario's dataset")])
+    years = _years(str(year), sc.years)
+    result = run(sc, years)
+    if fmt == "json":
+        report.emit(report.to_json(explain_json(result, structure_id, year)), output)
+    else:
+        report.emit(explain_text(result, structure_id, year), output)
+
+
+@main.command()
+@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today).")
+@format_option
+@output_option
+@rules_option
+@guarded
+def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+    """Every rule and parameter in force at a date, with its source and status."""
+    import datetime as dt
+
+    from .explain import rules_tables
+
+    when = at.date() if at else dt.date.today()
+    rulebook = _rulebook(rules_dir)
+    tables, data = rules_tables(rulebook, when)
+    _write(fmt, output, tables, data)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

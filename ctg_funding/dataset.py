@@ -1,0 +1,568 @@
+"""Reading a dataset (a folder of CSV files, or one .xlsx workbook) into validated models and frames.
+
+Every problem found is collected, so that one run reports all of them with file, row and column. The row is
+the one a spreadsheet shows: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from . import cells
+from .errors import InputError, Problem
+from .model import (
+    Activity,
+    CejAction,
+    Collectivite,
+    CollectiviteKind,
+    Line,
+    Payment,
+    PostStatus,
+    Structure,
+    Territory,
+)
+
+REQUIRED = ("collectivites", "structures", "cej")
+OPTIONAL = ("activity", "payments")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "collectivites": ("id", "name", "kind", "signatory", "qpv_zrr", "tranche"),
+    "structures": (
+        "id", "name", "type", "commune_id", "manager_id", "supported_by", "ps_funded", "opened", "closed",
+        "units", "post_status", "converted_on",
+    ),
+    "cej": ("contract_id", "collectivite_id", "structure_id", "last_year", "amount"),
+    "activity": ("structure_id", "year", "units"),
+    "payments": ("year", "structure_id", "line", "amount"),
+}
+# Free-text columns that are kept but never read as numbers.
+TEXT_COLUMNS = {"source", "note", "name", "comment"}
+FIRST_CEJ_YEAR = 2006  # the CEJ was created by the Cnaf in 2006; no CEJ action can end before
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What the rules say a dataset may contain: the known structure types and which of them are posts."""
+
+    types: frozenset[str]
+    post_types: frozenset[str]
+
+
+@dataclass
+class Table:
+    """Raw text cells of one file or sheet, with the spreadsheet row number of each record."""
+
+    name: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+@dataclass
+class Dataset:
+    path: Path
+    territory: Territory
+    collectivites: dict[str, Collectivite]
+    structures: dict[str, Structure]
+    cej: list[CejAction]
+    activity: list[Activity] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    sha256: str = ""
+    extra_columns: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The dataset as pandas frames (money and units as Decimal), one per file."""
+        def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+            return pd.DataFrame(rows)
+
+        structures = []
+        for s in self.structures.values():
+            row = s.model_dump(exclude={"extra"})
+            row["supported_by"] = ";".join(s.supported_by)
+            row.update(s.extra)
+            structures.append(row)
+        territory = self.territory.model_dump()
+        territory["communes"] = ";".join(self.territory.communes)
+        return {
+            "territory": frame([territory]),
+            "collectivites": frame([c.model_dump() for c in self.collectivites.values()]),
+            "structures": frame(structures),
+            "cej": frame([a.model_dump() for a in self.cej]),
+            "activity": frame([a.model_dump() for a in self.activity]),
+            "payments": frame([p.model_dump() for p in self.payments]),
+        }
+
+
+# ---------------------------------------------------------------------------------------------- raw tables
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+
+
+def read_csv_table(path: Path) -> Table:
+    """A CSV file separated by `,` or `;` (French exports), UTF-8 with or without BOM."""
+    text = _decode(path.read_bytes(), path.name)
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise InputError([Problem(path.name, reader.line_num, None, f"unreadable CSV: {exc}")]) from None
+    return _table(path.name, records)
+
+
+def _table(name: str, records: list[list[str]]) -> Table:
+    if not records or not any(c.strip() for c in records[0]):
+        raise InputError([Problem(name, 1, None, "the file is empty: expected a header row")])
+    columns = [c.strip() for c in records[0]]
+    problems = []
+    seen: set[str] = set()
+    for col in columns:
+        if col and col in seen:
+            problems.append(Problem(name, 1, col, "column appears twice in the header"))
+        seen.add(col)
+    rows = []
+    for index, record in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in record):
+            continue  # blank lines at the end of spreadsheet exports
+        if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
+            problems.append(Problem(name, index, None,
+                                    f"{len(record)} cells but the header has {len(columns)} columns"))
+            continue
+        cells_ = {col: (record[i].strip() if i < len(record) else "") for i, col in enumerate(columns) if col}
+        rows.append((index, cells_))
+    if problems:
+        raise InputError(problems)
+    return Table(name, [c for c in columns if c], rows)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            return value.isoformat(sep=" ")
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # openpyxl gives numbers as float; repr keeps the shortest exact decimal form (0.64, not 0.640000001).
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def read_xlsx_tables(path: Path) -> dict[str, Table]:
+    """Every sheet of a workbook as a table named `book.xlsx[sheet]`."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InputError([Problem(path.name, None, None, f"not a readable .xlsx workbook: {exc}")]) from None
+    tables = {}
+    problems: list[Problem] = []
+    for sheet in book.worksheets:
+        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            tables[sheet.title.strip().lower()] = _table(f"{path.name}[{sheet.title}]", records)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    book.close()
+    if problems:
+        raise InputError(problems)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------- validation
+
+
+class Checker:
+    """Collects problems while reading rows; `cell` parses one cell and records a problem if it fails."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, table: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(table, row, column, message))
+
+    def cell(self, table: Table, row: int, cells_: dict[str, str], column: str,
+             parse: Callable[[str], Any], *, required: bool = True) -> Any:
+        text = cells_.get(column, "")
+        if text == "":
+            if required:
+                self.add(table.name, row, column, "a value is required")
+            return None
+        try:
+            return parse(text)
+        except cells.CellError as exc:
+            self.add(table.name, row, column, str(exc))
+            return None
+
+    def columns(self, table: Table, key: str) -> bool:
+        missing = [c for c in COLUMNS[key] if c not in table.columns]
+        for col in missing:
+            self.add(table.name, 1, col, f"missing column (expected columns: {', '.join(COLUMNS[key])})")
+        return not missing
+
+    def unique(self, table: Table, column: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """Rows whose `column` is present and not a repeat; a repeat is a problem naming the first row."""
+        first: dict[str, int] = {}
+        for row, cells_ in table.rows:
+            value = cells_.get(column, "")
+            if not value:
+                self.add(table.name, row, column, "a value is required")
+                continue
+            if value in first:
+                self.add(table.name, row, column, f"duplicate id {value!r} (first at row {first[value]})")
+                continue
+            first[value] = row
+            yield row, cells_
+
+
+def _model(checker: Checker, table: str, row: int | None, cls: type, **values: Any) -> Any:
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        for err in exc.errors():
+            column = str(err["loc"][0]) if err["loc"] else None
+            checker.add(table, row, column, err["msg"])
+        return None
+
+
+def _read_territory(checker: Checker, name: str, data: Any) -> Territory | None:
+    if not isinstance(data, dict):
+        checker.add(name, None, None, "expected a mapping with id, name, caf, start, end, "
+                                      "pilotage_deadline_year, communes")
+        return None
+    known = set(Territory.model_fields)
+    for key in data:
+        if key not in known:
+            checker.add(name, None, str(key), f"unknown key (expected: {', '.join(sorted(known))})")
+    values = {k: v for k, v in data.items() if k in known}
+    communes = values.get("communes")
+    if isinstance(communes, str):
+        values["communes"] = cells.parse_id_list(communes)
+    territory = _model(checker, name, None, Territory, **values)
+    if territory and territory.end < territory.start:
+        checker.add(name, None, "end", f"end {territory.end} is before start {territory.start}")
+    return territory
+
+
+def _read_collectivites(checker: Checker, table: Table) -> dict[str, Collectivite]:
+    out: dict[str, Collectivite] = {}
+    if not checker.columns(table, "collectivites"):
+        return out
+    kinds = ", ".join(k.value for k in CollectiviteKind)
+    for row, c in checker.unique(table, "id"):
+        def kind(text: str) -> CollectiviteKind:
+            try:
+                return CollectiviteKind(text.strip().lower())
+            except ValueError:
+                raise cells.CellError(f"unknown kind {text!r} (expected one of: {kinds})") from None
+
+        k = checker.cell(table, row, c, "kind", kind)
+        is_commune = k == CollectiviteKind.COMMUNE
+        tranche = checker.cell(table, row, c, "tranche", lambda t: cells.parse_int(t, low=1, high=3),
+                               required=is_commune)
+        if tranche is not None and k is not None and not is_commune:
+            checker.add(table.name, row, "tranche", "a tranche is for communes only; leave it blank")
+        values = dict(
+            id=c["id"],
+            name=checker.cell(table, row, c, "name", str),
+            kind=k,
+            signatory=checker.cell(table, row, c, "signatory", cells.parse_bool),
+            qpv_zrr=checker.cell(table, row, c, "qpv_zrr", cells.parse_bool, required=is_commune),
+            tranche=tranche,
+        )
+        if values["qpv_zrr"] is None and not is_commune:
+            values["qpv_zrr"] = False
+        if any(v is None for key, v in values.items() if key != "tranche"):
+            continue
+        model = _model(checker, table.name, row, Collectivite, **values)
+        if model:
+            out[model.id] = model
+    return out
+
+
+def _read_structures(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
+                     territory: Territory | None, schema: Schema) -> dict[str, Structure]:
+    out: dict[str, Structure] = {}
+    if not checker.columns(table, "structures"):
+        return out
+    communes = {k for k, c in collectivites.items() if c.kind == CollectiviteKind.COMMUNE}
+    extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
+    types = ", ".join(sorted(schema.types))
+
+    def ref(ids: Collection[str], what: str) -> Callable[[str], str]:
+        def parse(text: str) -> str:
+            if text not in ids:
+                raise cells.CellError(f"unknown {what} {text!r}: it is not in collectivites")
+            return text
+        return parse
+
+    def type_(text: str) -> str:
+        if text not in schema.types:
+            raise cells.CellError(f"unknown type {text!r} (expected one of: {types})")
+        return text
+
+    def supporters(text: str) -> tuple[str, ...]:
+        ids = cells.parse_id_list(text)
+        unknown = [i for i in ids if i not in collectivites]
+        if unknown:
+            raise cells.CellError(f"unknown collectivité {', '.join(map(repr, unknown))} in supported_by")
+        return ids
+
+    def status(text: str) -> PostStatus:
+        try:
+            return PostStatus(text)
+        except ValueError:
+            raise cells.CellError(f"unknown post_status {text!r} (expected coordinateur_cej or "
+                                  "charge_cooperation)") from None
+
+    for row, c in checker.unique(table, "id"):
+        n_before = len(checker.problems)
+        stype = checker.cell(table, row, c, "type", type_)
+        commune = checker.cell(table, row, c, "commune_id",
+                               ref(communes, "commune") if collectivites else str)
+        manager = checker.cell(table, row, c, "manager_id",
+                               ref(collectivites, "manager") if collectivites else str)
+        opened = checker.cell(table, row, c, "opened", cells.parse_date)
+        closed = checker.cell(table, row, c, "closed", cells.parse_date, required=False)
+        if opened and closed and closed <= opened:
+            checker.add(table.name, row, "closed", f"closed {closed} is not after opened {opened}")
+        is_post = stype in schema.post_types
+        post_status = checker.cell(table, row, c, "post_status", status, required=is_post)
+        if stype is not None and not is_post and post_status is not None:
+            checker.add(table.name, row, "post_status",
+                        f"post_status is for coordination posts only, not for type {stype}")
+        converted_on = checker.cell(table, row, c, "converted_on", cells.parse_date, required=False)
+        if converted_on and post_status == PostStatus.COORDINATEUR_CEJ:
+            checker.add(table.name, row, "converted_on",
+                        "converted_on is set but post_status is still coordinateur_cej")
+        if post_status == PostStatus.CHARGE_COOPERATION and not converted_on:
+            checker.add(table.name, row, "converted_on",
+                        "a charge_cooperation post needs the date it was converted (converted_on)")
+        extra = {}
+        for col in extra_cols:
+            value = checker.cell(table, row, c, col, cells.parse_decimal, required=False)
+            if value is not None:
+                extra[col] = value
+        if commune and territory and commune not in territory.communes:
+            pass  # allowed: a structure outside the territory is a rule outcome (OUTSIDE_TERRITORY)
+        values = dict(
+            id=c["id"],
+            name=checker.cell(table, row, c, "name", str),
+            type=stype,
+            commune_id=commune,
+            manager_id=manager,
+            supported_by=checker.cell(table, row, c, "supported_by", supporters, required=False) or (),
+            ps_funded=checker.cell(table, row, c, "ps_funded", cells.parse_bool),
+            opened=opened,
+            closed=closed,
+            units=checker.cell(table, row, c, "units", cells.parse_decimal),
+            post_status=post_status,
+            converted_on=converted_on,
+            extra=extra,
+        )
+        if len(checker.problems) > n_before:
+            continue
+        model = _model(checker, table.name, row, Structure, **values)
+        if model:
+            out[model.id] = model
+    return out
+
+
+def _read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
+              structures: dict[str, Structure], territory: Territory | None,
+              structure_ids: set[str]) -> list[CejAction]:
+    out: list[CejAction] = []
+    if not checker.columns(table, "cej"):
+        return out
+    low = territory.start.year - 1 if territory else FIRST_CEJ_YEAR
+    high = territory.end.year - 1 if territory else 2100
+    for row, c in table.rows:
+        n_before = len(checker.problems)
+        contract = checker.cell(table, row, c, "contract_id", str)
+        coll = checker.cell(table, row, c, "collectivite_id", str)
+        if coll and collectivites and coll not in collectivites:
+            checker.add(table.name, row, "collectivite_id", f"unknown collectivité {coll!r}")
+        sid = checker.cell(table, row, c, "structure_id", str)
+        if sid and sid not in structure_ids:
+            checker.add(table.name, row, "structure_id", f"CEJ action for unknown structure {sid!r}")
+        last_year = checker.cell(table, row, c, "last_year", cells.parse_int)
+        if last_year is not None and not (max(low, FIRST_CEJ_YEAR) <= last_year <= high):
+            checker.add(table.name, row, "last_year",
+                        f"last_year {last_year} is outside the CEJ period that this CTG can convert "
+                        f"({max(low, FIRST_CEJ_YEAR)}..{high})")
+        amount = checker.cell(table, row, c, "amount", cells.parse_money)
+        if len(checker.problems) > n_before:
+            continue
+        model = _model(checker, table.name, row, CejAction, contract_id=contract, collectivite_id=coll,
+                       structure_id=sid, last_year=last_year, amount=amount)
+        if model:
+            out.append(model)
+    return out
+
+
+def _read_activity(checker: Checker, table: Table, structure_ids: set[str]) -> list[Activity]:
+    out: list[Activity] = []
+    if not checker.columns(table, "activity"):
+        return out
+    seen: dict[tuple[str, int], int] = {}
+    for row, c in table.rows:
+        n_before = len(checker.problems)
+        sid = checker.cell(table, row, c, "structure_id", str)
+        if sid and sid not in structure_ids:
+            checker.add(table.name, row, "structure_id", f"unknown structure {sid!r}")
+        year = checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100))
+        units = checker.cell(table, row, c, "units", cells.parse_decimal)
+        if sid and year is not None:
+            if (sid, year) in seen:
+                checker.add(table.name, row, "year",
+                            f"second units for {sid} in {year} (first at row {seen[(sid, year)]})")
+            seen.setdefault((sid, year), row)
+        if len(checker.problems) == n_before:
+            out.append(Activity(structure_id=sid, year=year, units=units))
+    return out
+
+
+def _read_payments(checker: Checker, table: Table) -> list[Payment]:
+    out: list[Payment] = []
+    if not checker.columns(table, "payments"):
+        return out
+    lines = ", ".join(v.value for v in Line)
+
+    def line(text: str) -> Line:
+        try:
+            return Line(text)
+        except ValueError:
+            raise cells.CellError(f"unknown line {text!r} (expected one of: {lines})") from None
+
+    for row, c in table.rows:
+        n_before = len(checker.problems)
+        note = c.get("note", "")
+        amount = checker.cell(table, row, c, "amount", lambda t: cells.parse_money(t, allow_negative=True))
+        if amount is not None and amount < 0 and not note:
+            checker.add(table.name, row, "amount",
+                        f"negative amount {amount} (a recovery) needs a note explaining it")
+        values = dict(
+            year=checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100)),
+            structure_id=checker.cell(table, row, c, "structure_id", str),
+            line=checker.cell(table, row, c, "line", line),
+            amount=amount,
+            note=note,
+        )
+        if len(checker.problems) == n_before:
+            out.append(Payment(**values))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- entry point
+
+
+def _sha256(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda p: p.name):
+        digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _territory_from_table(checker: Checker, table: Table) -> Any:
+    """A `territory` sheet holds key/value rows (first two columns)."""
+    if len(table.columns) < 2:
+        checker.add(table.name, 1, None, "expected two columns: key and value")
+        return None
+    key_col, value_col = table.columns[:2]
+    data: dict[str, Any] = {}
+    for _row, c in table.rows:
+        data[c[key_col]] = c[value_col]
+    return data
+
+
+def load_dataset(path: str | Path, schema: Schema) -> Dataset:
+    """Read and check a dataset folder (or .xlsx workbook); raise InputError listing every problem."""
+    path = Path(path)
+    checker = Checker()
+    tables: dict[str, Table] = {}
+    files: list[Path] = []
+    territory_data: Any = None
+    territory_name = "territory.yaml"
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        files = [path]
+        tables = read_xlsx_tables(path)
+        territory_name = f"{path.name}[territory]"
+        if "territory" in tables:
+            territory_data = _territory_from_table(checker, tables.pop("territory"))
+    elif path.is_dir():
+        yaml_path = path / "territory.yaml"
+        if yaml_path.is_file():
+            files.append(yaml_path)
+            try:
+                territory_data = yaml.safe_load(_decode(yaml_path.read_bytes(), yaml_path.name))
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                checker.add("territory.yaml", mark.line + 1 if mark else None, None, f"invalid YAML: {exc}")
+        for key in REQUIRED + OPTIONAL:
+            f = path / f"{key}.csv"
+            if f.is_file():
+                files.append(f)
+                try:
+                    tables[key] = read_csv_table(f)
+                except InputError as exc:
+                    checker.problems.extend(exc.problems)
+    else:
+        raise InputError([Problem(str(path), None, None,
+                                  "no such dataset: expected a folder of CSV files or an .xlsx workbook")])
+
+    if territory_data is None and not any(p.file == territory_name for p in checker.problems):
+        checker.add(territory_name, None, None, "missing: the dataset needs its territory (the CTG)")
+    for key in REQUIRED:
+        if key not in tables and not any(p.file.startswith(key) for p in checker.problems):
+            checker.add(f"{key}.csv" if path.is_dir() else f"{path.name}[{key}]", None, None,
+                        "missing file: a dataset needs collectivites, structures and cej")
+
+    territory = _read_territory(checker, territory_name, territory_data) if territory_data is not None else None
+    collectivites = _read_collectivites(checker, tables["collectivites"]) if "collectivites" in tables else {}
+    if territory:
+        for cid in territory.communes:
+            c = collectivites.get(cid)
+            if c is None and collectivites:
+                checker.add(territory_name, None, "communes", f"unknown commune {cid!r}: not in collectivites")
+            elif c is not None and c.kind != CollectiviteKind.COMMUNE:
+                checker.add(territory_name, None, "communes", f"{cid!r} is a {c.kind.value}, not a commune")
+    structures: dict[str, Structure] = {}
+    structure_ids: set[str] = set()
+    if "structures" in tables:
+        structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
+        structures = _read_structures(checker, tables["structures"], collectivites, territory, schema)
+    cej = (_read_cej(checker, tables["cej"], collectivites, structures, territory, structure_ids)
+           if "cej" in tables else [])
+    activity = _read_activity(checker, tables["activity"], structure_ids) if "activity" in tables else []
+    payments = _read_payments(checker, tables["payments"]) if "payments" in tables else []
+    if checker.problems:
+        raise InputError(checker.problems)
+    assert territory is not None
+    return Dataset(path=path, territory=territory, collectivites=collectivites, structures=structures, cej=cej,
+                   activity=activity, payments=payments, sha256=_sha256(files))
+
+
+def cej_total(dataset: Dataset) -> Decimal:
+    return sum((a.amount for a in dataset.cej), Decimal("0.00"))

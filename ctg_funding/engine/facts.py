@@ -1,0 +1,90 @@
+"""Structure-years as facts: flat JSON-safe mappings that the rule conditions test.
+
+durable-rules passes facts through json.dumps, so a fact holds only text, integers, floats and booleans: dates
+are days since 1970-01-01 and Decimals become floats (they are only compared, never summed, in conditions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..model import Structure
+from ..rulebook import Rulebook
+from .conditions import param_field
+
+EPOCH = dt.date(1970, 1, 1)
+NEVER = 10**7  # days since 1970 for "no such date" (year 29349): later than any year simulated
+
+
+def day_number(d: dt.date | None) -> int:
+    return NEVER if d is None else (d - EPOCH).days
+
+
+@dataclass(frozen=True)
+class StructureYear:
+    """What the engine knows of one structure in one year, after the scenario's changes.
+
+    `unit_days` is the sum over the days the structure is open of its units that day, so that its units
+    pro rata temporis are unit_days / year_days. `units` is its units on its first open day of the year (or on
+    1 January if closed all year), which is what thresholds such as a post's minimum ETP test.
+    """
+
+    structure: Structure
+    year: int
+    open_days: int
+    unit_days: Decimal
+    units: Decimal
+    in_territory: bool
+    signatory_support: bool
+    ps_funded: bool
+    has_cej: bool
+
+    @property
+    def id(self) -> str:
+        return f"{self.structure.id}|{self.year}"
+
+    @property
+    def year_days(self) -> int:
+        return (dt.date(self.year + 1, 1, 1) - dt.date(self.year, 1, 1)).days
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return day_number(value)
+    if value is None:
+        return 0  # a parameter with no value (e.g. no CTG renewal) compares as 1970-01-01 / zero
+    return value
+
+
+def build_fact(sy: StructureYear, rulebook: Rulebook, ctg_start: dt.date, ctg_end: dt.date,
+               params: set[str]) -> dict[str, Any]:
+    s = sy.structure
+    fact: dict[str, Any] = {
+        "id": sy.id,
+        "structure_id": s.id,
+        "year": sy.year,
+        "type": s.type,
+        "commune_id": s.commune_id,
+        "manager_id": s.manager_id,
+        "in_territory": sy.in_territory,
+        "signatory_support": sy.signatory_support,
+        "ps_funded": sy.ps_funded,
+        "open_days": sy.open_days,
+        "year_days": sy.year_days,
+        "year_first_day": day_number(dt.date(sy.year, 1, 1)),
+        "year_last_day": day_number(dt.date(sy.year, 12, 31)),
+        "units": float(sy.units),
+        "post_status": s.post_status.value if s.post_status else "",
+        "converted_on_day": day_number(s.converted_on),
+        "ctg_start_day": day_number(ctg_start),
+        "ctg_end_day": day_number(ctg_end),
+        "has_cej": sy.has_cej,
+    }
+    for name in params:
+        fact[param_field(name)] = _json_number(rulebook.value(name, sy.year))
+    return fact

@@ -1,0 +1,38 @@
+"""Errors meant for people: each problem names where it is (file, row, column) and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in an input file. `row` is the row number a spreadsheet shows (header = row 1)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
+
+
+class InputError(Exception):
+    """Bad input: the CLI prints every problem and exits with code 2."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def input_error(file: str, message: str, row: int | None = None, column: str | None = None) -> InputError:
+    return InputError([Problem(file, row, column, message)])

@@ -1,0 +1,91 @@
+"""Weight expressions of the `weighted` method, parsed safely and never executed as Python.
+
+An expression may use numbers, the fields of a structure-year, + - * /, parentheses, and min(...)/max(...).
+It is parsed with `ast` and evaluated by walking the tree with exact fractions: nothing reaches eval(),
+attribute access, subscripts, other calls or names are refused before any evaluation.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Collection, Mapping
+from fractions import Fraction
+
+_BINOPS: dict[type, Callable[[Fraction, Fraction], Fraction]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_FUNCS = {"min": min, "max": max}
+MAX_LENGTH = 500
+
+
+class WeightError(ValueError):
+    pass
+
+
+def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
+    """Check an expression against the closed grammar; raise WeightError saying what is not allowed."""
+    if len(text) > MAX_LENGTH:
+        raise WeightError(f"weight expression longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise WeightError(f"weight expression {text!r} is not a valid formula: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _BINOPS:
+            continue
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            continue
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            continue
+        if isinstance(node, (ast.USub, ast.UAdd)):
+            continue
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            continue
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS) or node.keywords or not node.args:
+                raise WeightError(f"weight expression {text!r}: only min(...) and max(...) may be called")
+            continue
+        if isinstance(node, ast.Name):
+            if node.id in _FUNCS and _is_callee(tree, node):
+                continue
+            if node.id not in fields:
+                raise WeightError(f"weight expression {text!r}: unknown field {node.id!r} "
+                                  f"(allowed: {', '.join(sorted(fields))})")
+            continue
+        raise WeightError(f"weight expression {text!r}: {type(node).__name__} is not allowed "
+                          "(only numbers, fields, + - * /, min, max)")
+    return tree
+
+
+def _is_callee(tree: ast.AST, name: ast.Name) -> bool:
+    return any(isinstance(n, ast.Call) and n.func is name for n in ast.walk(tree))
+
+
+def evaluate_weight(tree: ast.Expression, values: Mapping[str, Fraction]) -> Fraction:
+    """The weight for one structure-year; raises WeightError on division by zero or a missing value."""
+
+    def ev(node: ast.AST) -> Fraction:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp):
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Div) and right == 0:
+                raise WeightError("division by zero in the weight expression")
+            return _BINOPS[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp):
+            value = ev(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.Constant):
+            return Fraction(str(node.value))
+        if isinstance(node, ast.Name):
+            if node.id not in values:
+                raise WeightError(f"no value for field {node.id!r}")
+            return values[node.id]
+        if isinstance(node, ast.Call):
+            return _FUNCS[node.func.id](*(ev(a) for a in node.args))  # type: ignore[union-attr]
+        raise WeightError(f"{type(node).__name__} is not allowed")  # pragma: no cover - refused by parse
+
+    return ev(tree)
