@@ -158,7 +158,10 @@ def _allocate_family(year: int, family: str, envelope: Fraction, members: list[S
                      weight_values, out: YearResult) -> None:
     evs = [evaluations[sy.id] for sy in members]
     forced = {e.method for e in evs if e.method}
-    method = forced.pop() if len(forced) == 1 else rulebook.value("redistribution.method", year)
+    own = f"redistribution.method.{family}"
+    method = (forced.pop() if len(forced) == 1
+              else (own in rulebook.parameters and rulebook.value(own, year))
+              or rulebook.value("redistribution.method", year))
     lines: list[Line] = []
     released: list[Released] = []
     for sy, ev in zip(members, evs, strict=True):
