@@ -168,7 +168,8 @@ def _allocate_family(year: int, family: str, envelope: Fraction, members: list[S
         share = Fraction(sy.open_days, sy.year_days)
         line = Line(year=year, structure_id=sy.structure.id, family=family, line=ev.line, unit=ev.unit,
                     units=Fraction(sy.unit_days) / sy.year_days, eligible=ev.eligible, reason=ev.reason,
-                    rules=list(ev.fired), method=method, cej_amount=cej.get(sy.structure.id, Fraction(0)),
+                    rules=[r for r in ev.fired if r not in ev.formulas], method=method,
+                    cej_amount=cej.get(sy.structure.id, Fraction(0)),
                     share=share)
         if share < 1 and sy.open_days:
             line.rules.append("R2.pro_rata_temporis")

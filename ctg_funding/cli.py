@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import report, views
+from .compare import VIEWS
 from .dataset import load_dataset
 from .errors import InputError, Problem
 from .rulebook import Rulebook, load_rulebook
@@ -129,6 +130,48 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
     tables = views.simulate_tables(result)
     _write(fmt, output, tables, views.simulate_json(result),
            csv_table=next(t for t in tables if t.sheet == "allocations"))
+
+
+@main.command()
+@click.argument("scenario_a", type=click.Path(path_type=Path))
+@click.argument("scenario_b", type=click.Path(path_type=Path))
+@click.option("--by", type=click.Choice(VIEWS), default="commune", show_default=True, help="Group amounts by.")
+@click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) common to both scenarios.")
+@click.option("--only-changed", is_flag=True, help="Leave out the rows with no difference.")
+@click.option("--format", "fmt", type=click.Choice((*report.FORMATS, "html")), default="table", show_default=True)
+@output_option
+@click.option("--engine", type=click.Choice(("durable",)), default="durable", show_default=True)
+@rules_option
+@guarded
+def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
+            output: Path | None, engine: str, rules_dir: Path | None) -> None:
+    """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
+    from .compare import compare as run_compare
+    from .compare import envelope_totals
+    from .simulation import simulate as run
+
+    rulebook = _rulebook(rules_dir)
+    a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
+    common = (max(a.years[0], b.years[0]), min(a.years[1], b.years[1]))
+    if common[0] > common[1]:
+        raise InputError([Problem(str(scenario_b), None, "years", f"no year in common with {scenario_a}")])
+    years = _years(year_text, common)
+    ra, rb = run(a, years, engine=engine), run(b, years, engine=engine)
+    views_by = {v: run_compare(ra, rb, v, years, only_changed) for v in VIEWS}
+    envelopes = {"a": envelope_totals(ra, years), "b": envelope_totals(rb, years)}
+    main_view = views_by[by]
+    if fmt == "html":
+        from .html_report import render_html
+
+        report.emit(render_html(views_by, envelopes), output)
+        if output:
+            click.echo(f"wrote {output}", err=True)
+        return
+    tables = [views.compare_table(main_view, envelopes)]
+    if fmt == "xlsx":  # one sheet per view, and the envelopes
+        tables += [views.compare_table(c) for v, c in views_by.items() if v != by]
+        tables.append(views.compare_envelopes_table(envelopes))
+    _write(fmt, output, tables, views.compare_json(main_view, envelopes), csv_table=tables[0])
 
 
 @main.command()

@@ -72,6 +72,13 @@ def explain_json(result: SimulationResult, structure_id: str, year: int) -> dict
         "exact_amount": fmt_fraction(line.exact, 6),
         "amount": line.amount,
         "released": [{"amount": r.amount, "reason": r.reason, "destination": r.destination} for r in released],
+        "other_lines": [
+            {"line": ln.line, "amount": ln.amount, "rules": ln.rules, "steps": ln.steps,
+             "rule_sources": [{"id": rid, "source": rb.rules[rid].source.text, "status": rb.rules[rid].source.status}
+                              for rid in ln.rules if rid in rb.rules]}
+            for ln in result.lines
+            if ln.structure_id == structure_id and ln.year == year and ln is not line
+        ],
     }
 
 
@@ -110,6 +117,11 @@ def explain_text(result: SimulationResult, structure_id: str, year: int) -> str:
         out.append(f"  released: {r['amount']} EUR ({r['reason']}, to {r['destination']})")
     out += ["", (f"Amount: {data['amount']} EUR on the {data['line']} line" if data["eligible"]
                  else f"Amount: {data['amount']} EUR - not eligible: {data['reason']}")]
+    for other in data["other_lines"]:
+        out += ["", f"Also on the {other['line']} line (outside the envelope): {other['amount']} EUR"]
+        for r in other["rule_sources"]:
+            out.append(f"  {r['id']} ({r['status']}): {r['source']}")
+        out += [f"  {step}" for step in other["steps"]]
     return "\n".join(out) + "\n"
 
 

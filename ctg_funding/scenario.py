@@ -216,6 +216,8 @@ def _check_changes(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook,
                    for k, v in change.open.items()}
             row.setdefault("id", change.structure)
             row.setdefault("opened", change.on.isoformat())
+            for optional in ("closed", "post_status", "converted_on"):  # may be left out when blank
+                row.setdefault(optional, "")
             if row["id"] != change.structure:
                 bad("the opened structure's id differs from the change's structure", f"{where}.open.id")
                 continue
@@ -307,6 +309,9 @@ def _structure_year(base: Structure, changes: list[Change], year: int, territory
     unit_days = Decimal(0)
     first_units: Decimal | None = None
     supported = ps = False
+    # For a structure open on no day of the year, support and PS are judged on its state during the year, so
+    # that its reason is CLOSED rather than a consequence of having no open day.
+    supported_any = ps_any = False
     for a, b in zip(cuts, cuts[1:], strict=False):
         for change in pending:
             if change.on == a:
@@ -316,13 +321,17 @@ def _structure_year(base: Structure, changes: list[Change], year: int, territory
         hi = min(b, state.closed) if state.closed else b
         days = max((hi - lo).days, 0)
         units = state.units if units_changed or activity_units is None else activity_units
+        signatory = any(ds.collectivites[c].signatory for c in state.supported_by)
+        supported_any, ps_any = supported_any or signatory, ps_any or state.ps_funded
         if days:
             open_days += days
             unit_days += units * days
             if first_units is None:
                 first_units = units
-            supported = supported or any(ds.collectivites[c].signatory for c in state.supported_by)
+            supported = supported or signatory
             ps = ps or state.ps_funded
+    if not open_days:
+        supported, ps = supported_any, ps_any
     if first_units is None:
         first_units = state.units if units_changed or activity_units is None else activity_units
     return StructureYear(structure=state, year=year, open_days=open_days, unit_days=unit_days,

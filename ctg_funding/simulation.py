@@ -9,6 +9,7 @@ from fractions import Fraction
 from .allocation import Envelope, Line, Released, allocate_year
 from .engine import Evaluation, evaluate
 from .engine.facts import StructureYear
+from .new_places import new_places_lines, reference_year
 from .scenario import Scenario, structure_years, weight_fields
 
 
@@ -52,8 +53,10 @@ class SimulationResult:
     def dataset_sha256(self) -> str:
         return self.scenario.dataset.sha256
 
-    def line(self, structure_id: str, year: int) -> Line | None:
-        return next((ln for ln in self.lines if ln.structure_id == structure_id and ln.year == year), None)
+    def line(self, structure_id: str, year: int, line: str | None = None) -> Line | None:
+        """The structure's envelope line (bonus_territoire or pilotage) in `year`, or the named line."""
+        return next((ln for ln in self.lines if ln.structure_id == structure_id and ln.year == year
+                     and (ln.line == line if line else ln.line != "bonus_places_nouvelles")), None)
 
 
 def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "durable",
@@ -68,10 +71,15 @@ def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "
     by_year: dict[int, list[StructureYear]] = {}
     for sy in sys_:
         by_year.setdefault(sy.year, []).append(sy)
+    ds = scenario.dataset
+    n1 = reference_year([a.last_year for a in ds.cej], ds.territory.start.year - 1)
+    places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days for sy in structure_years(scenario, [n1])}
     for index, year in enumerate(years):
-        yr = allocate_year(year, by_year.get(year, []), evaluations, scenario.dataset.cej, scenario.rulebook,
-                           weights)
+        yr = allocate_year(year, by_year.get(year, []), evaluations, ds.cej, scenario.rulebook, weights)
         result.lines.extend(yr.lines)
+        rates = {t: Fraction(scenario.rulebook.value(f"new_places.rate.tranche_{t}", year) or 0) for t in (1, 2, 3)}
+        result.lines.extend(new_places_lines(year, by_year.get(year, []), evaluations, places_n1, n1,
+                                             ds.collectivites, rates))
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
         result.warnings.extend(yr.warnings)

@@ -10,10 +10,12 @@ A case:
       territory: {end: 2025-12-31}      # optional overrides of the default territory
       structures:                       # id and type required; defaults below
         - {id: A, type: EAJE, units: 10, commune: COM-A}
-      cej: {A: 1000}                    # N-1 (2021) CEJ amount per structure
+      cej: {A: 1000}                    # N-1 CEJ amount per structure
+      cej_last_year: 2021               # optional: N-1, the CEJ's last year (default 2021)
       expect:
         2022:
           amounts: {A: "1000.00"}       # allocated amounts (bonus_territoire or pilotage line)
+          new_places: {A: "3600.00"}    # R5 bonus_places_nouvelles lines (the complete list for that year)
           reasons: {B: CLOSED}          # reason of ineligible structures (null for eligible)
           released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year
           envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00"}}
@@ -33,7 +35,7 @@ from typing import Any
 import yaml
 
 from ctg_funding.errors import InputError
-from ctg_funding.rulebook import load_rulebook
+from ctg_funding.rulebook import load_rulebook, load_yaml
 from ctg_funding.scenario import load_scenario
 from ctg_funding.simulation import simulate
 
@@ -80,7 +82,8 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
     _csv(data / "structures.csv", STRUCTURE_COLUMNS, rows)
     communes = {s["id"]: s.get("commune", "COM-A") for s in case["structures"]}
     _csv(data / "cej.csv", ["contract_id", "collectivite_id", "structure_id", "last_year", "amount"],
-         [[f"CEJ-{communes[sid]}", communes[sid], sid, 2021, amount] for sid, amount in case.get("cej", {}).items()])
+         [[f"CEJ-{communes[sid]}", communes[sid], sid, case.get("cej_last_year", 2021), amount]
+          for sid, amount in case.get("cej", {}).items()])
     scenario = {"name": case["name"], "dataset": "data", "years": case.get("years", [2022, 2022]),
                 "parameters": case.get("parameters", {}), "changes": case.get("changes", [])}
     path = folder / "scenario.yaml"
@@ -91,7 +94,8 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
 def load_cases(directory: Path) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for path in sorted(directory.glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+        # The project's loader: plain YAML 1.1 would read a change's `on:` key as the boolean True.
+        for case in load_yaml(path.read_text(encoding="utf-8"), path.name):
             out.append((f"{path.stem}: {case['name']}", case))
     return out
 
@@ -109,7 +113,13 @@ def run_case(case: dict[str, Any], folder: Path) -> None:
         raise AssertionError(f"expected the scenario to be refused with {case['error']!r}")
     result = simulate(load_scenario(scenario_path, rulebook))
     for year, expect in case["expect"].items():
-        lines = {ln.structure_id: ln for ln in result.lines if ln.year == year}
+        lines = {ln.structure_id: ln for ln in result.lines if ln.year == year and ln.line != "bonus_places_nouvelles"}
+        new_places = {ln.structure_id: ln for ln in result.lines
+                      if ln.year == year and ln.line == "bonus_places_nouvelles"}
+        if "new_places" in expect:  # R5 lines, complete for that year
+            got = {sid: ln.amount for sid, ln in new_places.items()}
+            want = {sid: Decimal(str(v)) for sid, v in expect["new_places"].items()}
+            assert got == want, f"{year} new places: expected {want}, got {got}"
         for sid, amount in expect.get("amounts", {}).items():
             assert lines[sid].amount == Decimal(str(amount)), (
                 f"{year} {sid}: expected {amount}, got {lines[sid].amount}\n" + "\n".join(lines[sid].steps))

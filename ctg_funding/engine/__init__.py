@@ -30,6 +30,7 @@ class Evaluation:
     method: str | None  # forced by a method rule, else the scenario's
     cap_param: str | None
     cap_reason: str | None
+    formulas: tuple[str, ...] = ()  # formula rules that fired (they apply on their own line, e.g. R5)
 
 
 def resolve(rulebook: Rulebook, sy: StructureYear, fired: Sequence[str]) -> Evaluation:
@@ -51,6 +52,7 @@ def resolve(rulebook: Rulebook, sy: StructureYear, fired: Sequence[str]) -> Eval
         line=then.get("line", "bonus_territoire"), eligible=not excluded,
         reason=excluded[0].then["reason"] if excluded else None, fired=tuple(fired), method=method,
         cap_param=cap.then["cap_per_unit"] if cap else None, cap_reason=cap.then.get("reason") if cap else None,
+        formulas=tuple(r for r in fired if rules[r].kind == "formula"),
     )
 
 

@@ -115,9 +115,11 @@ class DurableEvaluator:
                     if missing:  # trap 1/2: a result read before every fact was seen is incomplete
                         raise DurableError(f"rules engine returned before evaluating {len(missing)} facts, "
                                            f"e.g. {missing[0]!r}")
+                state = self._ruleset.get_state(None) if facts else {}  # no state before the first fact
+                if state.get("exception"):  # the engine keeps it, and every later run would raise it again: clear it
+                    self._run(lambda: self._ruleset.update_state({k: v for k, v in state.items() if k != "exception"}))
                 if self._errors:
                     raise DurableError("error inside a rule action: " + "; ".join(self._errors))
-                state = self._ruleset.get_state(None)
                 if state.get("exception"):
                     raise DurableError(f"error inside a rule action: {state['exception']}")
                 return {k: list(v) for k, v in self._fired.items()}
