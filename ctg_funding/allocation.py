@@ -21,6 +21,7 @@ from .rulebook import Rulebook
 from .weights import WeightError, evaluate_weight, parse_weight
 
 CENT = Decimal("0.01")
+CTG_RULE = "R1.ctg_not_in_force"
 METHOD_RULES = {"historical": "R3.historical", "per_unit": "R3.per_unit", "weighted": "R3.weighted"}
 
 
@@ -294,9 +295,11 @@ def _per_unit(lines: list[Line], envelope: Fraction, method: str, rulebook: Rule
             line.weight = weights.get(line.structure_id, Fraction(1))
             total += line.units * line.weight
     if not total:
-        evs_reasons = {ln.reason for ln in lines}
-        reason = "CTG_NOT_IN_FORCE" if evs_reasons == {"CTG_NOT_IN_FORCE"} else "NO_ELIGIBLE_STRUCTURE"
-        rules = ["R1.ctg_not_in_force"] if reason == "CTG_NOT_IN_FORCE" else ["R3.no_eligible_structure"]
+        # In a year no CTG covers, the whole envelope is released as CTG_NOT_IN_FORCE (R1), whatever else a
+        # structure fails; otherwise nobody eligible is NO_ELIGIBLE_STRUCTURE.
+        ctg_off = any(CTG_RULE in ln.rules for ln in lines)
+        reason = "CTG_NOT_IN_FORCE" if ctg_off else "NO_ELIGIBLE_STRUCTURE"
+        rules = [CTG_RULE] if ctg_off else ["R3.no_eligible_structure"]
         if envelope:
             released.append(Released(year, lines[0].family if lines else env.family, None, reason, envelope,
                                      rules=[*rules, "R3.released"]))
