@@ -69,7 +69,8 @@ class Line:
     exact: Fraction = Fraction(0)
     amount: Decimal = Decimal("0.00")
     steps: list[str] = field(default_factory=list)
-    capped: bool = False
+    capped: bool = False  # the cap cut its amount
+    cap_applies: bool = False  # R4: after the deadline a post's funding is at most its capped N-1 amount
 
     def step(self, text: str) -> None:
         self.steps.append(text)
@@ -246,6 +247,7 @@ def _historical(lines: list[Line], evs: list[Evaluation], rulebook: Rulebook, ye
             released.append(Released(year, line.family, line.structure_id, "CLOSED", a - amount,
                                      rules=["R2.pro_rata_temporis", "R3.released"]))
         if ev.cap_param:
+            line.cap_applies = True
             per_unit = Fraction(rulebook.value(ev.cap_param, year))
             ceiling = per_unit * Fraction(str(_units_of(line, ev))) * line.share
             if amount > ceiling:
@@ -354,8 +356,9 @@ def _apply_floor(lines: list[Line], floor: Fraction) -> str | None:
 
 def _redistribute(lines: list[Line], released: list[Released]) -> None:
     """R3.released with destination `redistribute`: released amounts go to the family's eligible structures
-    pro rata of their amounts; a capped post takes no more than its cap."""
-    takers = [ln for ln in lines if ln.exact > 0 and not ln.capped]
+    pro rata of their amounts. A post under R4's cap (after the deadline) takes none: its funding is at most its
+    N-1 amount within the cap, so what posts release then goes back to the Caf."""
+    takers = [ln for ln in lines if ln.exact > 0 and not ln.cap_applies]
     base = sum((ln.exact for ln in takers), Fraction(0))
     if not base or not released:
         return

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-_NUMBER = re.compile(r"^[+-]?\d{1,15}([.,]\d+)?$")  # at most 15 integer digits: Decimal rounds past 28
+_NUMBER = re.compile(r"^[+-]?\d{1,15}([.,]\d+)?$", re.ASCII)  # at most 15 integer digits: Decimal rounds past 28
 _SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d)")  # thousands separators of French exports
 _TRUE = {"true", "vrai", "oui", "yes", "1"}
 _FALSE = {"false", "faux", "non", "no", "0"}
@@ -33,7 +33,7 @@ def parse_decimal(text: str, *, max_places: int | None = None, allow_negative: b
         raise CellError(f"must not be negative, got {text!r}")
     if max_places is not None and -value.as_tuple().exponent > max_places:
         raise CellError(f"at most {max_places} decimals allowed, got {text!r}")
-    return value
+    return value.copy_abs() if value.is_zero() else value  # -0.00 is zero
 
 
 def parse_money(text: str, *, allow_negative: bool = False) -> Decimal:
@@ -45,7 +45,7 @@ def parse_int(text: str, *, low: int | None = None, high: int | None = None) -> 
     raw = text.strip()
     if raw.endswith(".0"):  # spreadsheets write whole numbers as 2021.0
         raw = raw[:-2]
-    if not re.fullmatch(r"[+-]?\d{1,15}", raw):  # int() refuses more than 4300 digits
+    if not re.fullmatch(r"[+-]?\d{1,15}", raw, re.ASCII):  # int() refuses more than 4300 digits
         raise CellError(f"expected a whole number, got {text!r}")
     value = int(raw)
     if low is not None and value < low or high is not None and value > high:

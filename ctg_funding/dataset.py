@@ -314,6 +314,9 @@ def _read_structures(checker: Checker, table: Table, collectivites: dict[str, Co
     def ref(ids: Collection[str], what: str) -> Callable[[str], str]:
         def parse(text: str) -> str:
             if text not in ids:
+                known = collectivites.get(text)
+                if known is not None:
+                    raise cells.CellError(f"unknown {what} {text!r}: it is a {known.kind.value}, not a {what}")
                 raise cells.CellError(f"unknown {what} {text!r}: it is not in collectivites")
             return text
         return parse
@@ -354,6 +357,9 @@ def _read_structures(checker: Checker, table: Table, collectivites: dict[str, Co
             checker.add(table.name, row, "post_status",
                         f"post_status is for coordination posts only, not for type {stype}")
         converted_on = checker.cell(table, row, c, "converted_on", cells.parse_date, required=False)
+        if converted_on and stype is not None and not is_post:
+            checker.add(table.name, row, "converted_on",
+                        f"converted_on is for coordination posts only, not for type {stype}")
         if converted_on and post_status == PostStatus.COORDINATEUR_CEJ:
             checker.add(table.name, row, "converted_on",
                         "converted_on is set but post_status is still coordinateur_cej")

@@ -87,8 +87,8 @@ def test_envelopes_balance_to_the_cent_every_year(name):
         assert sum(Decimal(e["envelope"]) for e in envs) == total_cej == Decimal("1920528.00")
         for e in envs:
             assert Decimal(e["allocated"]) + Decimal(e["released"]) == Decimal(e["envelope"])
-            allocated = sum(Decimal(a["amount"]) for a in data["allocations"]
-                            if a["year"] == year and a["family"] == e["family"] and a["line"] != "bonus_places_nouvelles")
+            allocated = sum(Decimal(a["amount"]) for a in data["allocations"] if a["year"] == year
+                            and a["family"] == e["family"] and a["line"] != "bonus_places_nouvelles")
             assert allocated == Decimal(e["allocated"])
 
 

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from case_runner import load_cases, run_case
 
 CASES = load_cases(Path(__file__).parent / "cases")
