@@ -39,10 +39,11 @@ def allocation(data: dict, sid: str, year: int) -> dict:
 
 
 def test_unconverted_posts_get_nothing_in_2026_and_their_amounts_are_released(historical):
-    # Saint-Martin-Boulogne, Neufchâtel-Hardelot and Wimille are still coordinateur_cej posts (structures.csv):
-    # from 2026 (deadline 2025) they get nothing; each one's N-1 amount is released with POST_NOT_CONVERTED.
+    # Saint-Martin-Boulogne, Neufchâtel-Hardelot, Wimille and La Capelle are still coordinateur_cej posts
+    # (structures.csv): from 2026 (deadline 2025) they get nothing; each one's N-1 amount is released with
+    # POST_NOT_CONVERTED.
     cej = cej_amounts()
-    for sid in ("COORD-SMB", "COORD-NEUFCHATEL", "COORD-WIMILLE"):
+    for sid in ("COORD-SMB", "COORD-NEUFCHATEL", "COORD-WIMILLE", "COORD-LA-CAPELLE"):
         row = allocation(historical, sid, 2026)
         assert (row["amount"], row["eligible"], row["reason"]) == ("0.00", False, "POST_NOT_CONVERTED")
         released = [r for r in historical["released"] if r["structure_id"] == sid and r["year"] == 2026]
@@ -175,3 +176,16 @@ def test_rules_lists_rules_and_parameters_in_force():
     assert {"R1.envelope", "R3.per_unit", "R4.post_not_converted", "R2.not_psu_type"} <= ids
     cap = next(p for p in data["parameters"] if p["name"] == "pilotage.cap_per_etp")
     assert (cap["value"], cap["status"], cap["in_force_since"]) == ("30200", "assumed", "2021-01-01")
+
+
+def test_late_conversion_scenario():
+    # SMB converts 2027-01-01 -> funded from 2027; Neufchâtel 2027-03-01 and La Capelle 2027-09-01 -> from 2028;
+    # Wimille never. Each keeps its whole N-1 amount when funded (all under their caps: 30,200 x ETP).
+    data = run_json("simulate", str(SCENARIOS / "cab-late-conversion.yaml"), "--year", "2026..2028")
+    cej = cej_amounts()
+    funded = {sid: {y for y in (2026, 2027, 2028) if allocation(data, sid, y)["eligible"]}
+              for sid in ("COORD-SMB", "COORD-NEUFCHATEL", "COORD-LA-CAPELLE", "COORD-WIMILLE")}
+    assert funded == {"COORD-SMB": {2027, 2028}, "COORD-NEUFCHATEL": {2028}, "COORD-LA-CAPELLE": {2028},
+                      "COORD-WIMILLE": set()}
+    assert allocation(data, "COORD-NEUFCHATEL", 2028)["amount"] == f"{cej['COORD-NEUFCHATEL']:.2f}"
+    assert allocation(data, "COORD-NEUFCHATEL", 2027)["reason"] == "POST_NOT_CONVERTED"

@@ -1,0 +1,88 @@
+"""`ctg audit`: the dataset's payments set beside the amounts the rules in force each year give (R6).
+
+Exit codes: 0 no finding, 1 findings, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import report
+from .audit import audit as run_audit
+from .audit import audit_json, audit_tables, explanations_text, findings_table, require_payments
+from .cli_common import _rulebook, _write, format_option, guarded, output_option, rules_option
+from .dataset import load_dataset
+from .errors import InputError, Problem
+from .scenario import Scenario, load_scenario, scenario_for_dataset, schema_of
+
+YEAR_BOUNDS = (2000, 2100)
+
+
+def parse_years(text: str, within: tuple[int, int] | None = None) -> list[int]:
+    """`2024` or `2022..2026`; within the scenario's years when a scenario is given."""
+    def bad(message: str) -> InputError:
+        return InputError([Problem("--year", None, None, message)])
+
+    try:
+        if ".." in text:
+            a, b = (int(x) for x in text.split("..", 1))
+        else:
+            a = b = int(text)
+    except ValueError:
+        raise bad(f"expected a year or a range such as 2022..2026, got {text!r}") from None
+    if a > b:
+        raise bad(f"{text}: the first year {a} is after the last year {b}")
+    if within and (a < within[0] or b > within[1]):
+        raise bad(f"{text} is outside the scenario's years {within[0]}..{within[1]}")
+    if a < YEAR_BOUNDS[0] or b > YEAR_BOUNDS[1]:
+        raise bad(f"{text} is outside the years an audit can cover ({YEAR_BOUNDS[0]}..{YEAR_BOUNDS[1]})")
+    return list(range(a, b + 1))
+
+
+def _is_dataset(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() == ".xlsx"
+
+
+def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Scenario, list[int]]:
+    """A scenario file with its years, or a dataset under the rules as they stand over the years asked."""
+    rulebook = _rulebook(rules_dir)
+    if not path.exists():
+        raise InputError([Problem(str(path), None, None, "no such dataset or scenario: expected a dataset "
+                                                          "folder, an .xlsx workbook or a scenario .yaml file")])
+    if _is_dataset(path):
+        years = parse_years(year_text)
+        dataset = load_dataset(path, schema_of(rulebook))
+        scenario = scenario_for_dataset(dataset, rulebook, (years[0], years[-1]))
+    else:
+        scenario = load_scenario(path, rulebook)
+        years = parse_years(year_text, scenario.years)
+    require_payments(scenario.dataset)
+    return scenario, years
+
+
+@click.command()
+@click.argument("target", metavar="DATASET_OR_SCENARIO", type=click.Path(path_type=Path))
+@click.option("--year", "year_text", required=True,
+              help="One year (2024) or a range (2022..2026); within the scenario's years for a scenario.")
+@format_option
+@output_option
+@rules_option
+@guarded
+def audit(target: Path, year_text: str, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+    """Recompute past years with the rules in force then and set the payments beside them: one finding per
+    difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input."""
+    from .simulation import simulate
+
+    scenario, years = load_target(target, year_text, rules_dir)
+    result = run_audit(simulate(scenario, years), scenario.dataset.payments)
+    if fmt == "table":
+        tables = audit_tables(result)
+        report.emit(report.render_tables(tables[:3]) + explanations_text(result), output)
+    else:
+        _write(fmt, output, audit_tables(result, with_explanations=True), audit_json(result),
+               csv_table=findings_table(result, explanations=True))
+    if result.findings:
+        sys.exit(1)

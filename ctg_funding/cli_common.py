@@ -1,0 +1,82 @@
+"""What every `ctg` command shares: errors for people (exit 2, never a traceback), options, output."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import report
+from .errors import InputError, Problem
+from .rulebook import Rulebook, load_rulebook
+
+
+def _fail(problems: list[Problem], fmt: str | None = None) -> None:
+    if fmt == "json":
+        click.echo(report.to_json({"valid": False, "problems": [p.as_dict() for p in problems]}), nl=False)
+    click.echo(f"ctg: {len(problems)} problem{'s' if len(problems) > 1 else ''} found:", err=True)
+    for p in problems:
+        click.echo(f"  {p}", err=True)
+    sys.exit(2)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Bad input ends with the list of problems and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            _fail(exc.problems, kwargs.get("fmt"))
+
+    return wrapper
+
+
+def _rulebook(rules_dir: Path | None) -> Rulebook:
+    return load_rulebook(rules_dir)
+
+
+def _years(text: str | None, default: tuple[int, int]) -> list[int]:
+    """`2026` or `2022..2026`, within the scenario's years."""
+    if not text:
+        return list(range(default[0], default[1] + 1))
+    try:
+        if ".." in text:
+            a, b = (int(x) for x in text.split("..", 1))
+        else:
+            a = b = int(text)
+    except ValueError:
+        raise InputError([Problem("--year", None, None, f"expected a year or a range such as 2022..2026, "
+                                                        f"got {text!r}")]) from None
+    if a > b or a < default[0] or b > default[1]:
+        raise InputError([Problem("--year", None, None, f"{text} is outside the scenario's years "
+                                                        f"{default[0]}..{default[1]}")])
+    return list(range(a, b + 1))
+
+
+def _write(fmt: str, output: Path | None, tables: list[report.Table], data: dict[str, Any],
+           csv_table: report.Table | None = None) -> None:
+    if fmt == "json":
+        report.emit(report.to_json(data), output)
+    elif fmt == "csv":
+        report.emit(report.render_csv(csv_table or tables[0]), output)
+    elif fmt == "xlsx":
+        if output is None:
+            raise InputError([Problem("--output", None, None, "--format xlsx writes a file: give --output FILE.xlsx")])
+        report.write_xlsx(tables, output)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        report.emit(report.render_tables(tables), output)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="table",
+                             show_default=True, help="Output format.")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Write to this file instead of the terminal.")
+rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
+                            envvar="CTG_RULES_DIR", help="Rules folder (default: the rules shipped with ctg).")
