@@ -39,9 +39,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in mapping:
+            shown = key.isoformat() if isinstance(key, dt.date) else repr(key)
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice (line {key_node.start_mark.line + 1})",
-                key_node.start_mark)
+                None, None, f"key {shown} appears twice (line {key_node.start_mark.line + 1}); "
+                            "a parameter has one value per date", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
 

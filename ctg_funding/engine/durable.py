@@ -117,7 +117,8 @@ class DurableEvaluator:
                                            f"e.g. {missing[0]!r}")
                 state = self._ruleset.get_state(None) if facts else {}  # no state before the first fact
                 if state.get("exception"):  # the engine keeps it, and every later run would raise it again: clear it
-                    self._run(lambda: self._ruleset.update_state({k: v for k, v in state.items() if k != "exception"}))
+                    cleared = {k: v for k, v in state.items() if k != "exception"}
+                    self._run(lambda: self._ruleset.update_state(cleared))
                 if self._errors:
                     raise DurableError("error inside a rule action: " + "; ".join(self._errors))
                 if state.get("exception"):
@@ -169,8 +170,11 @@ class DurableEvaluator:
             pass
 
     def fact_count(self) -> int:
-        """Facts currently held by the engine (0 between runs)."""
-        return len(self._ruleset.get_facts(None))
+        """Facts currently held by the engine (0 between runs, and before the first one)."""
+        try:
+            return len(self._ruleset.get_facts(None))
+        except durable_rules_engine.error:  # no state yet: the engine has never seen a fact
+            return 0
 
 
 def _check_facts(facts: Sequence[dict[str, Any]]) -> None:
