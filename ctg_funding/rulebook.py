@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.resources
+import importlib.util
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -198,7 +198,11 @@ def default_rules_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "rules"
     if checkout.is_dir():
         return checkout
-    return Path(str(importlib.resources.files("ctg_funding.rulesdata")))
+    # rules/ has no __init__.py: it is a namespace package in the wheel, so ask for its folder directly.
+    spec = importlib.util.find_spec("ctg_funding.rulesdata")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError([Problem("rules", None, None, "no rules folder found: set CTG_RULES_DIR or use --rules")])
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def _source(problems: list[Problem], file: str, key: str, raw: Any) -> Source | None:
