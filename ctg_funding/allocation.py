@@ -86,6 +86,7 @@ class Released:
     destination: str = "caf"
     rules: list[str] = field(default_factory=list)
     amount: Decimal = Decimal("0.00")
+    territory: str = ""
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Envelope:
     method: str = ""
     rate: Fraction | None = None
     floor: Decimal | None = None
+    territory: str = ""
 
     @property
     def balanced(self) -> bool:

@@ -5,6 +5,8 @@ Exit codes: 0 done, 1 the audit found findings, 2 bad input or usage.
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,35 @@ from .compare import VIEWS
 from .dataset import load_dataset
 from .errors import InputError, Problem
 from .scenario import load_scenario, schema_of
+
+engine_option = click.option(
+    "--engine", type=click.Choice(("durable", "vector")), default=None,
+    help="Rules evaluator: durable (the reference) or vector (national scale). Default: durable up to "
+         "10,000 structure-years, vector above.")
+
+
+class _Progress:
+    """`year i/n` on stderr, shown only once a run has taken more than a second, and only on a terminal."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled, self.label, self.shown = enabled, label, False
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and (self.shown or time.monotonic() - self.start > 1):
+            self.shown = True
+            click.echo(f"\r{self.label}: year {done}/{total}", err=True, nl=False)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def _progress(quiet: bool, label: str) -> _Progress:
+    return _Progress(not quiet and sys.stderr.isatty(), label)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,17 +78,20 @@ def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | Non
 @format_option
 @output_option
 @click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) within the scenario.")
-@click.option("--engine", type=click.Choice(("durable",)), default="durable", show_default=True)
+@engine_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
 @rules_option
 @guarded
-def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str, quiet: bool,
+def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
              rules_dir: Path | None) -> None:
     """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
+    from .simulation import choose_engine
     from .simulation import simulate as run
 
     sc = load_scenario(scenario, _rulebook(rules_dir))
-    result = run(sc, _years(year_text, sc.years), engine=engine)
+    years = _years(year_text, sc.years)
+    with _progress(quiet, "simulate") as progress:
+        result = run(sc, years, engine=choose_engine(sc, years, engine), progress=progress)
     tables = views.simulate_tables(result)
     _write(fmt, output, tables, views.simulate_json(result),
            csv_table=next(t for t in tables if t.sheet == "allocations"))
@@ -71,14 +105,16 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @click.option("--only-changed", is_flag=True, help="Leave out the rows with no difference.")
 @click.option("--format", "fmt", type=click.Choice((*report.FORMATS, "html")), default="table", show_default=True)
 @output_option
-@click.option("--engine", type=click.Choice(("durable",)), default="durable", show_default=True)
+@engine_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
 @rules_option
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
-            output: Path | None, engine: str, rules_dir: Path | None) -> None:
+            output: Path | None, engine: str | None, quiet: bool, rules_dir: Path | None) -> None:
     """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
     from .compare import compare as run_compare
     from .compare import envelope_totals
+    from .simulation import choose_engine
     from .simulation import simulate as run
 
     rulebook = _rulebook(rules_dir)
@@ -87,7 +123,10 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
     if common[0] > common[1]:
         raise InputError([Problem(str(scenario_b), None, "years", f"no year in common with {scenario_a}")])
     years = _years(year_text, common)
-    ra, rb = run(a, years, engine=engine), run(b, years, engine=engine)
+    with _progress(quiet, "compare A") as progress:
+        ra = run(a, years, engine=choose_engine(a, years, engine), progress=progress)
+    with _progress(quiet, "compare B") as progress:
+        rb = run(b, years, engine=choose_engine(b, years, engine), progress=progress)
     views_by = {v: run_compare(ra, rb, v, years, only_changed) for v in VIEWS}
     envelopes = {"a": envelope_totals(ra, years), "b": envelope_totals(rb, years)}
     main_view = views_by[by]
@@ -129,6 +168,22 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
         report.emit(report.to_json(explain_json(result, structure_id, year)), output)
     else:
         report.emit(explain_text(result, structure_id, year), output)
+
+
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--territories", type=click.IntRange(1), default=3, show_default=True, help="Number of CTGs.")
+@click.option("--structures", type=click.IntRange(0), default=200, show_default=True, help="Number of structures.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
+@click.option("--first-year", type=click.IntRange(2022, 2090), default=2022, show_default=True)
+@click.option("--years", type=click.IntRange(1, 10), default=10, show_default=True, help="Years of the scenario.")
+@guarded
+def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int) -> None:
+    """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it."""
+    from .generate import generate as run
+
+    path = run(out, territories, structures, seed, first_year, years)
+    click.echo(f"wrote {out} ({territories} territories, {structures} structures) and {path}", err=True)
 
 
 @main.command()

@@ -45,6 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "cej": ("contract_id", "collectivite_id", "structure_id", "last_year", "amount"),
     "activity": ("structure_id", "year", "units"),
     "payments": ("year", "structure_id", "line", "amount"),
+    "territories": ("id", "name", "caf", "start", "end", "pilotage_deadline_year", "communes"),
 }
 # Free-text columns that are kept but never read as numbers.
 TEXT_COLUMNS = {"source", "note", "name", "comment"}
@@ -79,6 +80,13 @@ class Dataset:
     payments: list[Payment] = field(default_factory=list)
     sha256: str = ""
     extra_columns: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    # Every CTG of the dataset (territories.csv), or the one of territory.yaml. With several, `territory` is
+    # their union (every commune, the earliest start, the latest end) and each structure belongs to one of them.
+    territories: list[Territory] = field(default_factory=list)
+
+    @property
+    def multi_territory(self) -> bool:
+        return len(self.territories) > 1
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The dataset as pandas frames (money and units as Decimal), one per file."""
@@ -503,6 +511,41 @@ def _territory_from_table(checker: Checker, table: Table) -> Any:
     return data
 
 
+def _read_territories(checker: Checker, table: Table) -> list[Territory]:
+    """territories.csv: one CTG per row, its communes a `;`-separated list; a commune belongs to one CTG only."""
+    out: list[Territory] = []
+    if not checker.columns(table, "territories"):
+        return out
+    owner: dict[str, str] = {}
+    for row, c in checker.unique(table, "id"):
+        sub = Checker()
+        territory = _read_territory(sub, table.name, {k: c.get(k, "") for k in COLUMNS["territories"]})
+        for p in sub.problems:
+            checker.add(table.name, row, p.column, p.message)
+        if territory is None:
+            continue
+        for commune in territory.communes:
+            if commune in owner:
+                checker.add(table.name, row, "communes", f"commune {commune!r} is already in territory "
+                                                         f"{owner[commune]!r}")
+            owner.setdefault(commune, territory.id)
+        out.append(territory)
+    if not out and not checker.problems:
+        checker.add(table.name, None, None, "no territory: expected at least one row")
+    return out
+
+
+def union_territory(territories: list[Territory]) -> Territory:
+    """The CTGs of a multi-territory dataset seen as one: every commune, the earliest start, the latest end."""
+    if len(territories) == 1:
+        return territories[0]
+    first = territories[0]
+    return Territory(id="ALL", name=f"{len(territories)} territories", caf=first.caf,
+                     start=min(t.start for t in territories), end=max(t.end for t in territories),
+                     pilotage_deadline_year=first.pilotage_deadline_year,
+                     communes=tuple(c for t in territories for c in t.communes))
+
+
 def load_dataset(path: str | Path, schema: Schema) -> Dataset:
     """Read and check a dataset folder (or .xlsx workbook); raise InputError listing every problem."""
     path = Path(path)
@@ -526,6 +569,19 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 checker.add("territory.yaml", mark.line + 1 if mark else None, None, f"invalid YAML: {exc}")
+        territories_path = path / "territories.csv"
+        if territories_path.is_file():
+            if yaml_path.is_file():
+                checker.add("territories.csv", None, None, "a dataset has territory.yaml or territories.csv, "
+                                                           "not both")
+            else:
+                files.append(territories_path)
+                territory_name = "territories.csv"
+                try:
+                    tables["territories"] = read_csv_table(territories_path)
+                    territory_data = tables["territories"]
+                except InputError as exc:
+                    checker.problems.extend(exc.problems)
         for key in REQUIRED + OPTIONAL:
             f = path / f"{key}.csv"
             if f.is_file():
@@ -545,7 +601,14 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
             checker.add(f"{key}.csv" if path.is_dir() else f"{path.name}[{key}]", None, None,
                         "missing file: a dataset needs collectivites, structures and cej")
 
-    territory = _read_territory(checker, territory_name, territory_data) if territory_data is not None else None
+    territories: list[Territory] = []
+    if isinstance(territory_data, Table):
+        territories = _read_territories(checker, tables.pop("territories"))
+        territory = union_territory(territories) if territories else None
+    else:
+        territory = (_read_territory(checker, territory_name, territory_data)
+                     if territory_data is not None else None)
+        territories = [territory] if territory else []
     collectivites = _read_collectivites(checker, tables["collectivites"]) if "collectivites" in tables else {}
     if territory:
         for cid in territory.communes:
@@ -567,7 +630,7 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
         raise InputError(checker.problems)
     assert territory is not None
     return Dataset(path=path, territory=territory, collectivites=collectivites, structures=structures, cej=cej,
-                   activity=activity, payments=payments, sha256=_sha256(files))
+                   activity=activity, payments=payments, sha256=_sha256(files), territories=territories)
 
 
 def cej_total(dataset: Dataset) -> Decimal:

@@ -89,6 +89,9 @@ class Scenario:
     changes: list[Change] = field(default_factory=list)
     new_structures: dict[str, Structure] = field(default_factory=dict)
     description: str = ""
+    # Multi-territory datasets: the parameters each territory fixes (its pilotage deadline) that the scenario
+    # does not override, by territory id.
+    territory_params: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
 
     @property
     def year_list(self) -> list[int]:
@@ -190,8 +193,12 @@ def build_scenario(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook, path:
     if problems:
         raise InputError(problems)
     changes = sorted(sf.changes, key=lambda c: c.on)  # stable: same-day changes keep the file's order
+    territory_params = {}
+    if len(dataset.territories) > 1 and "pilotage.deadline_year" not in sf.parameters:
+        territory_params = {t.id: (("pilotage.deadline_year", t.pilotage_deadline_year),)
+                            for t in dataset.territories}
     return Scenario(name=sf.name, path=path, dataset=dataset, years=sf.years, rulebook=rb, changes=changes,
-                    new_structures=new_structures, description=sf.description)
+                    new_structures=new_structures, description=sf.description, territory_params=territory_params)
 
 
 def _check_changes(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook,
@@ -272,10 +279,30 @@ def _units_overrides(scenario: Scenario) -> dict[tuple[str, int], Decimal]:
     return {(a.structure_id, a.year): a.units for a in scenario.dataset.activity}
 
 
+def territory_of_structures(scenario: Scenario) -> dict[str, str]:
+    """Structure id -> the id of its territory: the one whose communes include its commune; outside every
+    territory, the one holding the collectivité of its first CEJ action, else its manager, else a supporter,
+    else the first territory (the only one, in a dataset of one territory)."""
+    ds = scenario.dataset
+    territories = ds.territories or [ds.territory]
+    by_commune = {c: t.id for t in territories for c in t.communes}
+    cej_holder: dict[str, str] = {}
+    for action in ds.cej:
+        cej_holder.setdefault(action.structure_id, action.collectivite_id)
+    out = {}
+    for sid, s in scenario.structures.items():
+        candidates = [s.commune_id, cej_holder.get(sid, ""), s.manager_id, *s.supported_by]
+        out[sid] = next((by_commune[c] for c in candidates if c in by_commune), territories[0].id)
+    return out
+
+
 def structure_years(scenario: Scenario, years: list[int] | None = None) -> list[StructureYear]:
     """Every structure of the scenario in every year asked, in id order then year order."""
     ds = scenario.dataset
     territory = set(ds.territory.communes)
+    territories = {t.id: t for t in ds.territories or [ds.territory]}
+    territory_of = territory_of_structures(scenario)
+    multi = len(territories) > 1
     activity = _units_overrides(scenario)
     by_structure: dict[str, list[Change]] = {}
     for change in scenario.changes:
@@ -285,17 +312,24 @@ def structure_years(scenario: Scenario, years: list[int] | None = None) -> list[
     for action in ds.cej:
         cej_years.setdefault(action.structure_id, []).append(action.last_year)
     out: list[StructureYear] = []
-    for sid in sorted(scenario.structures):
-        base = scenario.structures[sid]
+    structures = scenario.structures  # a property that merges two dicts: once, not once per structure
+    for sid in sorted(structures):
+        base = structures[sid]
         changes = by_structure.get(sid, [])
+        tid = territory_of[sid]
+        own = territories[tid]
+        where = {"territory_id": tid}
+        if multi:
+            where.update(ctg_start=own.start, ctg_end=own.end, territory_params=scenario.territory_params.get(tid, ()))
         for year in years or scenario.year_list:
             out.append(_structure_year(base, changes, year, territory, ds, activity.get((sid, year)),
-                                       any(y < year for y in cej_years.get(sid, []))))
+                                       any(y < year for y in cej_years.get(sid, [])), where))
     return out
 
 
 def _structure_year(base: Structure, changes: list[Change], year: int, territory: set[str], ds: Dataset,
-                    activity_units: Decimal | None, has_cej: bool) -> StructureYear:
+                    activity_units: Decimal | None, has_cej: bool,
+                    where: dict[str, Any] | None = None) -> StructureYear:
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     cuts = sorted({start, end, *(c.on for c in changes if start < c.on < end)})
     # The dataset's yearly units (activity.csv) hold until a scenario change sets the units.
@@ -336,4 +370,4 @@ def _structure_year(base: Structure, changes: list[Change], year: int, territory
         first_units = state.units if units_changed or activity_units is None else activity_units
     return StructureYear(structure=state, year=year, open_days=open_days, unit_days=unit_days,
                          units=first_units, in_territory=state.commune_id in territory,
-                         signatory_support=supported, ps_funded=ps, has_cej=has_cej)
+                         signatory_support=supported, ps_funded=ps, has_cej=has_cej, **(where or {}))

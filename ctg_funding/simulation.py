@@ -6,11 +6,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .allocation import Envelope, Line, Released, allocate_year
+from .allocation import Envelope, Line, Released, YearResult, allocate_year
 from .engine import Evaluation, evaluate
 from .engine.facts import StructureYear
 from .new_places import new_places_lines, reference_year
 from .scenario import Scenario, structure_years, weight_fields
+
+# Above this many structure-years the vector engine is the default (measured: see README, "National scale").
+VECTOR_THRESHOLD = 10_000
+
+
+def choose_engine(scenario: Scenario, years: list[int] | None = None, engine: str | None = None) -> str:
+    """The engine asked, else durable (the reference) up to VECTOR_THRESHOLD structure-years, vector above."""
+    if engine:
+        return engine
+    n = len(scenario.structures) * len(years or scenario.year_list)
+    return "vector" if n > VECTOR_THRESHOLD else "durable"
 
 
 @dataclass
@@ -71,11 +82,29 @@ def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "
     by_year: dict[int, list[StructureYear]] = {}
     for sy in sys_:
         by_year.setdefault(sy.year, []).append(sy)
+    multi = scenario.dataset.multi_territory
+    vector_years: dict[int, YearResult] = {}
+    if engine == "vector":
+        from .allocation_vector import allocate_vector
+
+        everything = allocate_vector(sys_, evaluations, scenario.dataset.cej, scenario.rulebook, weights,
+                                     scenario.dataset.territory.id, multi)
+        vector_years = {y: YearResult([], [], [], []) for y in years}
+        for ln in everything.lines:
+            vector_years[ln.year].lines.append(ln)
+        for r in everything.released:
+            vector_years[r.year].released.append(r)
+        for e in everything.envelopes:
+            vector_years[e.year].envelopes.append(e)
+        for w in everything.warnings:  # "[territory ]year family: ..."
+            year = int(w.split(" ", 2)[1 if multi else 0].rstrip(":"))
+            vector_years[year].warnings.append(w)
     ds = scenario.dataset
     n1 = reference_year([a.last_year for a in ds.cej], ds.territory.start.year - 1)
     places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days for sy in structure_years(scenario, [n1])}
     for index, year in enumerate(years):
-        yr = allocate_year(year, by_year.get(year, []), evaluations, ds.cej, scenario.rulebook, weights)
+        yr = vector_years.get(year) or _allocate_year(year, by_year.get(year, []), evaluations, ds, scenario, weights,
+                                                      multi, engine)
         result.lines.extend(yr.lines)
         rates = {t: Fraction(scenario.rulebook.value(f"new_places.rate.tranche_{t}", year) or 0) for t in (1, 2, 3)}
         result.lines.extend(new_places_lines(year, by_year.get(year, []), evaluations, places_n1, n1,
@@ -86,3 +115,26 @@ def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "
         if progress:
             progress(index + 1, len(years))
     return result
+
+
+def _allocate_year(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation], ds, scenario: Scenario,
+                   weights: WeightValues, multi: bool, engine: str) -> YearResult:
+    """One year's envelopes, per territory (the territory id goes on every envelope and released amount)."""
+    groups: dict[str, list[StructureYear]] = {}
+    for sy in sys_:
+        groups.setdefault(sy.territory_id, []).append(sy)
+    if not multi:
+        groups = {next(iter(groups), ds.territory.id): sys_}
+    out = YearResult([], [], [], [])
+    for tid in sorted(groups):
+        members = groups[tid]
+        ids = {sy.structure.id for sy in members}
+        cej = ds.cej if not multi else [a for a in ds.cej if a.structure_id in ids]
+        yr = allocate_year(year, members, evaluations, cej, scenario.rulebook, weights)
+        for item in (*yr.released, *yr.envelopes):
+            item.territory = tid
+        out.lines.extend(yr.lines)
+        out.released.extend(yr.released)
+        out.envelopes.extend(yr.envelopes)
+        out.warnings.extend(f"{tid} {w}" if multi else w for w in yr.warnings)
+    return out

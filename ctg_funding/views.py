@@ -102,15 +102,16 @@ def simulate_json(result: SimulationResult) -> dict[str, Any]:
         "years": result.years,
         "allocations": allocation_rows(result),
         "released": [
-            {"year": r.year, "family": r.family, "structure_id": r.structure_id, "amount": r.amount,
-             "reason": r.reason, "destination": r.destination, "rules": r.rules}
-            for r in sorted(result.released, key=lambda r: (r.year, r.family, r.structure_id or ""))
+            {"year": r.year, "territory": r.territory, "family": r.family, "structure_id": r.structure_id,
+             "amount": r.amount, "reason": r.reason, "destination": r.destination, "rules": r.rules}
+            for r in sorted(result.released, key=lambda r: (r.year, r.territory, r.family, r.structure_id or ""))
         ],
         "envelopes": [
-            {"year": e.year, "family": e.family, "envelope": e.envelope, "allocated": e.allocated,
+            {"year": e.year, "territory": e.territory, "family": e.family, "envelope": e.envelope,
+             "allocated": e.allocated,
              "released": e.released, "redistributed": e.redistributed, "method": e.method,
              "rate": fmt_fraction(e.rate, 6) if e.rate is not None else None, "balanced": e.balanced}
-            for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))
+            for e in sorted(result.envelopes, key=lambda e: (e.year, e.territory, e.family))
         ],
         "warnings": result.warnings,
     }

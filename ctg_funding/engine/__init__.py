@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import InputError, Problem
 from ..model import Territory
 from ..rulebook import Rulebook
@@ -61,11 +63,42 @@ def evaluate(structure_years: Sequence[StructureYear], rulebook: Rulebook, terri
     """Run the rules on every structure-year; keyed by `structure_id|year`."""
     compiled = compile_rulebook(rulebook)
     params = params_used(compiled)
-    facts = [build_fact(sy, rulebook, territory.start, territory.end, params) for sy in structure_years]
-    if engine == "durable":
-        from .durable import DurableEvaluator
-
-        fired = DurableEvaluator.for_rules(compiled).evaluate(facts)
-    else:
+    if engine == "vector":
+        return _evaluate_vector(structure_years, rulebook, territory, compiled, params)
+    if engine != "durable":
         raise ValueError(f"unknown engine {engine!r}")
+    from .durable import DurableEvaluator
+
+    facts = [build_fact(sy, rulebook, territory.start, territory.end, params) for sy in structure_years]
+    fired = DurableEvaluator.for_rules(compiled).evaluate(facts)
     return {sy.id: resolve(rulebook, sy, fired.get(sy.id, ())) for sy in structure_years}
+
+
+def _evaluate_vector(structure_years: Sequence[StructureYear], rulebook: Rulebook, territory: Territory,
+                     compiled: list, params: set[str]) -> dict[str, Evaluation]:
+    """The vector evaluator's masks, combined by `resolve` once per distinct set of fired rules."""
+    from . import vector
+
+    n = len(structure_years)
+    if not n:
+        return {}
+    cols = vector.fact_columns(structure_years, rulebook, territory.start, territory.end, params,
+                               vector.fields_used([r.condition for r in compiled]))
+    matrix = vector.fired_matrix(compiled, cols, n)
+    first, code = vector.patterns(matrix)
+    ids = [r.id for r in compiled]
+    templates = []
+    for k in np.argsort(first, kind="stable"):  # in fact order, so that the first bad fact is the one named
+        row = int(first[k])
+        fired = [ids[j] for j in np.flatnonzero(matrix[row])]
+        ev = resolve(rulebook, structure_years[row], fired)
+        templates.append((int(k), astuple_tail(ev)))
+    tail = dict(templates)
+    return {sy.id: Evaluation(sy.structure.id, sy.year, *tail[c])
+            for sy, c in zip(structure_years, code.tolist(), strict=True)}
+
+
+def astuple_tail(ev: Evaluation) -> tuple:
+    """Every field of an evaluation but its structure id and year (shared by all facts of one fired set)."""
+    return (ev.family, ev.unit, ev.line, ev.eligible, ev.reason, ev.fired, ev.method, ev.cap_param, ev.cap_reason,
+            ev.formulas)

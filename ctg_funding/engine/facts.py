@@ -41,6 +41,12 @@ class StructureYear:
     signatory_support: bool
     ps_funded: bool
     has_cej: bool
+    # Multi-territory datasets: the structure's territory, its CTG dates and the parameters its territory fixes
+    # (its pilotage deadline) where the scenario does not; empty for the territory given to `evaluate`.
+    territory_id: str = ""
+    ctg_start: dt.date | None = None
+    ctg_end: dt.date | None = None
+    territory_params: tuple[tuple[str, Any], ...] = ()
 
     @property
     def id(self) -> str:
@@ -81,10 +87,11 @@ def build_fact(sy: StructureYear, rulebook: Rulebook, ctg_start: dt.date, ctg_en
         "units": float(sy.units),
         "post_status": s.post_status.value if s.post_status else "",
         "converted_on_day": day_number(s.converted_on),
-        "ctg_start_day": day_number(ctg_start),
-        "ctg_end_day": day_number(ctg_end),
+        "ctg_start_day": day_number(sy.ctg_start or ctg_start),
+        "ctg_end_day": day_number(sy.ctg_end or ctg_end),
         "has_cej": sy.has_cej,
     }
+    own = dict(sy.territory_params)
     for name in params:
-        fact[param_field(name)] = _json_number(rulebook.value(name, sy.year))
+        fact[param_field(name)] = _json_number(own[name] if name in own else rulebook.value(name, sy.year))
     return fact

@@ -1,0 +1,313 @@
+"""The allocation of allocation.py over every (year, territory, family) at once, exact to the cent and identical.
+
+Both are exact, so both give the same cents. Here every amount of a family-year is an integer numerator over
+one common denominator per group (Python ints in NumPy object arrays, so nothing overflows): units are the
+structure-year's unit-days scaled to integers, so that
+
+    per_unit   exact cents_i = envelope cents x U_i / sum of eligible U        (denominator: sum of eligible U)
+    historical exact cents_i = N-1 cents x open days / year days, capped     (denominator: year days x scale)
+
+and the floor, the rounding (floor of each amount, then one more cent to the largest remainders, ties by
+structure id then position, as allocation.largest_remainder) work on those integers group by group.
+
+Routed to the reference allocation (allocation._allocate_family), family-year by family-year: the `weighted`
+method (its weights are expressions), released amounts with destination `redistribute`, and a cap per unit that
+is not a whole number of cents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import allocation as ref
+from .allocation import CTG_RULE, METHOD_RULES, Envelope, Line, Released, YearResult, fmt_fraction, money
+from .engine import Evaluation
+from .engine.facts import StructureYear
+from .rulebook import Rulebook
+
+
+def _scale(sys_: Sequence[StructureYear]) -> int:
+    places = 0
+    for sy in sys_:
+        exponent = sy.unit_days.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            places = -exponent
+    return 10**places
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per contiguous group sums of an object (or int) array, one per group."""
+    if not len(starts):
+        return np.zeros(0, dtype=object)
+    sums = np.add.reduceat(values.astype(object), starts)
+    return np.where(sizes > 0, sums, 0)
+
+
+def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evaluation], cej: Sequence[Any],
+                    rulebook: Rulebook, weight_values: Any, territory_default: str, multi: bool) -> YearResult:
+    """Every family-year of every territory; the lines, released amounts and envelopes of allocation.py."""
+    out = YearResult([], [], [], [])
+    n = len(sys_)
+    if not n:
+        return out
+    evs = [evaluations[sy.id] for sy in sys_]
+    frame = pd.DataFrame({
+        "year": np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n),
+        "territory": [sy.territory_id or territory_default for sy in sys_] if multi else territory_default,
+        "family": [ev.family for ev in evs],
+        "sid": [sy.structure.id for sy in sys_],
+    })
+    order = frame.sort_values(["year", "territory", "family"], kind="stable").index.to_numpy()
+    frame = frame.iloc[order].reset_index(drop=True)
+    sys_ = [sys_[i] for i in order]
+    evs = [evs[i] for i in order]
+    gid = frame.groupby(["year", "territory", "family"], sort=True).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    ng = len(starts)
+
+    # N-1 CEJ cents of each row: its structure's actions that ended before the row's year.
+    cej_frame = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],
+                              "cents": [int(Fraction(a.amount) * 100) for a in cej]})
+    a_cents = np.zeros(n, dtype=np.int64)
+    if len(cej_frame):
+        merged = frame[["sid", "year"]].reset_index().merge(cej_frame, on="sid")
+        merged = merged[merged["last_year"] < merged["year"]]
+        summed = merged.groupby("index")["cents"].sum()
+        a_cents[summed.index.to_numpy()] = summed.to_numpy()
+    elig = np.fromiter((ev.eligible for ev in evs), dtype=bool, count=n)
+    od = np.fromiter((sy.open_days for sy in sys_), dtype=np.int64, count=n)
+    yd = np.fromiter((sy.year_days for sy in sys_), dtype=np.int64, count=n)
+    scale = _scale(sys_)
+    big_u = np.array([int(sy.unit_days * scale) for sy in sys_], dtype=object)
+    envelope = _group_sums(a_cents, starts, sizes)
+
+    g_year = frame["year"].to_numpy()[starts].tolist()
+    g_terr = frame["territory"].to_numpy()[starts].tolist()
+    g_fam = frame["family"].to_numpy()[starts].tolist()
+    methods, routed, floors = [], np.zeros(ng, dtype=bool), []
+    for g in range(ng):
+        s, e = starts[g], starts[g] + sizes[g]
+        forced = {ev.method for ev in evs[s:e] if ev.method}
+        year, family = g_year[g], g_fam[g]
+        own = f"redistribution.method.{family}"
+        method = (forced.pop() if len(forced) == 1
+                  else (own in rulebook.parameters and rulebook.value(own, year))
+                  or rulebook.value("redistribution.method", year))
+        methods.append(method)
+        floor_param = f"redistribution.floor_per_unit.{family}"
+        floors.append(rulebook.value(floor_param, year) if floor_param in rulebook.parameters else None)
+        if method == "weighted" or rulebook.value("released.destination", year) == "redistribute":
+            routed[g] = True
+        for ev in evs[s:e]:
+            if ev.cap_param and ev.eligible and (Fraction(rulebook.value(ev.cap_param, year)) * 100).denominator != 1:
+                routed[g] = True
+    g_of = np.repeat(np.arange(ng), sizes)
+    hist = np.array([m == "historical" for m in methods])[g_of]
+    live = ~routed[g_of]
+
+    # -- historical: own N-1 amount, pro rata temporis, within the cap; what it cannot take is released.
+    obj = lambda a: a.astype(object)  # noqa: E731
+    den = np.ones(ng, dtype=object)
+    den_hist = obj(yd) * scale
+    num = np.zeros(n, dtype=object)
+    keep = hist & live & elig & (a_cents > 0)
+    amount = np.where(keep, obj(a_cents) * obj(od) * scale, 0)
+    closed_rel = np.where(keep & (od < yd), obj(a_cents) * obj(yd - od) * scale, 0)
+    cap_cents = np.zeros(n, dtype=object)
+    has_cap = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(keep):
+        ev = evs[i]
+        if ev.cap_param:
+            has_cap[i] = True
+            cap_cents[i] = int(Fraction(rulebook.value(ev.cap_param, int(g_year[g_of[i]]))) * 100)
+    ceiling = cap_cents * big_u
+    capped = has_cap & (amount > ceiling)
+    cap_rel = np.where(capped, amount - ceiling, 0)
+    amount = np.where(capped, ceiling, amount)
+    num = np.where(hist & live, amount, num)
+    inel_rel = np.where(hist & live & ~elig & (a_cents > 0), obj(a_cents) * obj(yd) * scale, 0)
+    hist_groups = np.flatnonzero(np.array([m == "historical" for m in methods]) & ~routed)
+    den[hist_groups] = den_hist[starts[hist_groups]]
+
+    # -- per_unit: one rate per unit over the family's eligible structures.
+    pu = ~hist & live
+    u_elig = np.where(elig, big_u, 0)
+    s_g = _group_sums(u_elig, starts, sizes)
+    pu_groups = np.flatnonzero(np.array([m == "per_unit" for m in methods]) & ~routed)
+    pu_nonzero = [g for g in pu_groups if s_g[g]]
+    for g in pu_nonzero:
+        den[g] = s_g[g]
+    sel = pu & elig & (s_g[g_of] != 0)
+    num = np.where(sel, envelope[g_of] * big_u, num)
+    whole_released: dict[int, str] = {}
+    for g in pu_groups:
+        if not s_g[g]:
+            ctg_off = any(CTG_RULE in ev.fired for ev in evs[starts[g]:starts[g] + sizes[g]])
+            whole_released[g] = "CTG_NOT_IN_FORCE" if ctg_off else "NO_ELIGIBLE_STRUCTURE"
+
+    # Released items of the vectorised groups, in the reference's order: per line, ineligible, closed, capped.
+    rel_rows: list[tuple[int, int, str | None, str, Any, list[str]]] = []  # (group, row, sid, reason, num, rules)
+    reason_rules: dict[tuple[tuple[str, ...], str | None], list[str]] = {}
+    for i in np.flatnonzero((inel_rel != 0) | (closed_rel != 0) | capped):
+        g, ev, sid = int(g_of[i]), evs[i], sys_[i].structure.id
+        if inel_rel[i]:
+            key = (ev.fired, ev.reason)
+            if key not in reason_rules:
+                reason_rules[key] = [*ref._reason_rule(rulebook, ev), "R3.released"]
+            rel_rows.append((g, i, sid, ev.reason or "", inel_rel[i], reason_rules[key]))
+            continue
+        if od[i] < yd[i]:
+            rel_rows.append((g, i, sid, "CLOSED", closed_rel[i], ["R2.pro_rata_temporis", "R3.released"]))
+        if capped[i]:
+            rel_rows.append((g, i, sid, ev.cap_reason or "CAPPED", cap_rel[i], ["R4.post_capped", "R3.released"]))
+    for g, reason in whole_released.items():
+        if envelope[g]:
+            rules = [CTG_RULE] if reason == "CTG_NOT_IN_FORCE" else ["R3.no_eligible_structure"]
+            rel_rows.append((g, -1, None, reason, envelope[g], [*rules, "R3.released"]))
+    rel_rows.sort(key=lambda r: (r[0], r[1] if r[1] >= 0 else n))  # stable: a row's items keep their order
+    rel_g = np.array([r[0] for r in rel_rows], dtype=np.int64)
+    rel_num = np.array([r[4] for r in rel_rows] + [0], dtype=object)[:-1]
+
+    # -- floor on top of either method, over the eligible lines of each group that has one.
+    floor_rows = np.zeros(n, dtype=bool)
+    warnings: dict[int, str] = {}
+    for g in [g for g in range(ng) if floors[g] and not routed[g]]:
+        s, e = starts[g], starts[g] + sizes[g]
+        idx = np.arange(s, e)[elig[s:e]]
+        f = Fraction(floors[g]) * 100
+        mult = f.denominator * scale * int(yd[s])
+        d1 = den[g] * mult
+        exact = num[idx] * mult
+        target = np.array([f.numerator * int(u) * den[g] for u in big_u[idx]], dtype=object)
+        gap = target - exact
+        deficit = sum((x for x in gap if x > 0), 0)
+        excess = sum((-x for x in gap if x < 0), 0)
+        if not deficit:
+            continue
+        floor_rows[idx] = True
+        if deficit <= excess:
+            above = np.where(gap < 0, exact * excess - deficit * (-gap), exact * excess)
+            new = np.where(gap > 0, target * excess, above)
+            rescale = mult * excess
+            den[g] = d1 * excess
+        else:
+            total = sum(exact, 0)
+            units = sum(big_u[idx], 0)
+            if units:
+                new = np.array([total * int(u) for u in big_u[idx]], dtype=object)
+                rescale, den[g] = mult * units, d1 * units
+            else:
+                new = np.zeros(len(idx), dtype=object)
+                rescale, den[g] = mult, d1
+            warnings[g] = (f"{g_year[g]} {g_fam[g]}: floor {fmt_fraction(Fraction(floors[g]))} per unit cannot be met "
+                           f"(deficit {fmt_fraction(Fraction(deficit, d1 * 100))} EUR > excess "
+                           f"{fmt_fraction(Fraction(excess, d1 * 100))} EUR); amounts split by units instead")
+        num[s:e] = num[s:e] * rescale
+        num[idx] = new
+        if len(rel_g):
+            rel_num = np.where(rel_g == g, rel_num * rescale, rel_num)
+
+    # -- one rounding per group: the lines and the released amounts share the envelope's cents.
+    items_g = np.r_[g_of, rel_g]
+    items_num = np.r_[num, rel_num] if len(rel_g) else num
+    items_den = den[items_g]
+    floor_cents = items_num // items_den
+    rem = items_num - floor_cents * items_den
+    rel_pos = sizes[rel_g] + np.arange(len(rel_g)) - np.searchsorted(rel_g, rel_g, side="left")
+    position = np.r_[np.arange(n) - starts[g_of], rel_pos]
+    keys = [sy.structure.id for sy in sys_] + [r[2] or "" for r in rel_rows]
+    items = pd.DataFrame({"g": items_g, "rem": rem, "key": keys, "pos": position, "live": ~routed[items_g]})
+    items = items[items["live"]]
+    sums_floor = pd.Series(floor_cents[items.index.to_numpy()]).groupby(items["g"].to_numpy()).sum()
+    left = np.zeros(ng, dtype=object)
+    for g, v in zip(sums_floor.index.tolist(), sums_floor.tolist(), strict=True):
+        left[g] = envelope[g] - v
+    count = items.groupby("g").size()
+    for g, c in zip(count.index.tolist(), count.tolist(), strict=True):
+        if not 0 <= left[g] <= c:
+            raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
+    ranked = items.sort_values(["g", "rem", "key", "pos"], ascending=[True, False, True, True])
+    rank = ranked.groupby("g").cumcount().to_numpy()
+    bump = rank < left[ranked["g"].to_numpy()].astype(np.int64)
+    cents = floor_cents.copy()
+    cents[ranked.index.to_numpy()[bump]] += 1
+
+    # -- results, in the reference's order: year, territory, family, members; routed groups by the reference.
+    fired_rules: dict[tuple[str, ...], list[str]] = {}
+    rel_by_group: dict[int, list[int]] = defaultdict(list)
+    for k, r in enumerate(rel_rows):
+        rel_by_group[r[0]].append(k)
+    share_cache: dict[tuple[int, int], Fraction] = {}
+    for g in range(ng):
+        s, e = int(starts[g]), int(starts[g] + sizes[g])
+        year, family, tid = int(g_year[g]), g_fam[g], g_terr[g]
+        if routed[g]:
+            sub = YearResult([], [], [], [])
+            cej_g = {sys_[i].structure.id: Fraction(int(a_cents[i]), 100) for i in range(s, e) if a_cents[i]}
+            ref._allocate_family(year, family, Fraction(int(envelope[g]), 100), list(sys_[s:e]),
+                                 evaluations, cej_g, rulebook, weight_values, sub)
+            _add(out, sub, tid, multi)
+            continue
+        method = methods[g]
+        rule = METHOD_RULES[method]
+        rate = None
+        if method == "per_unit" and s_g[g]:
+            rate = Fraction(int(envelope[g]) * scale * int(yd[s]), 100 * s_g[g])
+        env = Envelope(year=year, family=family, envelope=money(int(envelope[g])), method=method, rate=rate,
+                       territory=tid)
+        if floors[g]:
+            env.floor = floors[g]
+        allocated = 0
+        for i in range(s, e):
+            sy, ev = sys_[i], evs[i]
+            rules = fired_rules.get(ev.fired)
+            if rules is None:
+                rules = fired_rules[ev.fired] = [r for r in ev.fired if r not in ev.formulas]
+            rules = list(rules)
+            key = (int(od[i]), int(yd[i]))
+            share = share_cache.get(key)
+            if share is None:
+                share = share_cache[key] = Fraction(*key)
+            if od[i] < yd[i] and od[i]:
+                rules.append("R2.pro_rata_temporis")
+            rules.append(rule)
+            if floor_rows[i]:
+                rules.append("R3.floor")
+            c = int(cents[i])
+            allocated += c
+            per_unit_line = method == "per_unit" and ev.eligible
+            out.lines.append(Line(
+                year=year, structure_id=sy.structure.id, family=family, line=ev.line, unit=ev.unit,
+                units=Fraction(int(big_u[i]), scale * int(yd[i])), eligible=ev.eligible, reason=ev.reason,
+                rules=rules, method=method, cej_amount=Fraction(int(a_cents[i]), 100), share=share,
+                weight=Fraction(1) if per_unit_line else None, rate=rate if per_unit_line else None,
+                exact=Fraction(num[i], den[g] * 100), amount=money(c), capped=bool(capped[i])))
+        released_cents = 0
+        for k in rel_by_group.get(g, []):
+            _g, _i, sid, reason, _num, rules = rel_rows[k]
+            c = int(cents[n + k])
+            released_cents += c
+            out.released.append(Released(year, family, sid, reason, Fraction(rel_num[k], den[g] * 100),
+                                         rules=list(rules), amount=money(c), territory=tid))
+        env.allocated, env.released = money(allocated), money(released_cents)
+        out.envelopes.append(env)
+        if g in warnings:
+            out.warnings.append(f"{tid} {warnings[g]}" if multi else warnings[g])
+    return out
+
+
+def _add(out: YearResult, sub: YearResult, tid: str, multi: bool) -> None:
+    for item in (*sub.released, *sub.envelopes):
+        item.territory = tid
+    out.lines.extend(sub.lines)
+    out.released.extend(sub.released)
+    out.envelopes.extend(sub.envelopes)
+    out.warnings.extend(f"{tid} {w}" if multi else w for w in sub.warnings)
+
