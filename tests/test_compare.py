@@ -159,3 +159,20 @@ def test_compare_refuses_bad_year():
     result = run("compare", str(ROOT / "scenarios/cab-historical.yaml"), str(ROOT / "scenarios/cab-per-unit.yaml"),
                  "--year", "2040")
     assert result.exit_code == 2 and "outside" in result.output
+
+
+@pytest.mark.parametrize("change, column, phrase", [
+    ({"on": "2024-07-01", "structure": "NOPE", "close": True}, "changes[0].structure", "unknown structure 'NOPE'"),
+    ({"on": "2031-01-01", "structure": "A", "close": True}, "changes[0].on", "outside the scenario's years"),
+    ({"on": "2024-01-01", "structure": "A", "convert_to": "charge_cooperation"}, "changes[0].convert_to",
+     "not a coordination post"),
+])
+def test_bad_changes_are_refused_with_file_entry_and_exit_2(tmp_path, change, column, phrase):
+    case = {"name": "bad change", "years": [2022, 2030], "structures": [{"id": "A", "type": "EAJE", "units": 10}],
+            "cej": {"A": 1000}, "changes": [change]}
+    scenario = write_case(case, tmp_path)
+    for command in (["simulate", str(scenario)], ["compare", str(scenario), str(scenario)]):
+        result = run(*command)
+        assert result.exit_code == 2
+        assert f"scenario.yaml, column {column}: " in result.output and phrase in result.output
+        assert "Traceback" not in result.output
