@@ -48,7 +48,7 @@ def fmt_fraction(value: Fraction, places: int = 2) -> str:
     return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(q, rounding=ROUND_HALF_EVEN))
 
 
-@dataclass
+@dataclass(slots=True)  # slots: there are 600,000 of them at national scale
 class Line:
     """One structure's result in one year, with the trail that explains it."""
 

@@ -32,10 +32,11 @@ from .engine.facts import StructureYear
 from .rulebook import Rulebook
 
 
-def _scale(sys_: Sequence[StructureYear]) -> int:
+def _scale(values: Any) -> int:
+    """A power of ten that makes every unit-days value an integer."""
     places = 0
-    for sy in sys_:
-        exponent = sy.unit_days.as_tuple().exponent
+    for value in values:
+        exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:
             places = -exponent
     return 10**places
@@ -56,6 +57,16 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     n = len(sys_)
     if not n:
         return out
+    memo: dict[tuple[str, int], Any] = {}
+
+    def value(name: str, year: int) -> Any:
+        """rulebook.value, asked once per parameter and year (there are tens of thousands of groups)."""
+        key = (name, year)
+        if key not in memo:
+            memo[key] = rulebook.value(name, year)
+        return memo[key]
+
+    params = rulebook.parameters
     evs = [evaluations[sy.id] for sy in sys_]
     frame = pd.DataFrame({
         "year": np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n),
@@ -84,8 +95,13 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     elig = np.fromiter((ev.eligible for ev in evs), dtype=bool, count=n)
     od = np.fromiter((sy.open_days for sy in sys_), dtype=np.int64, count=n)
     yd = np.fromiter((sy.year_days for sy in sys_), dtype=np.int64, count=n)
-    scale = _scale(sys_)
-    big_u = np.array([int(sy.unit_days * scale) for sy in sys_], dtype=object)
+    # Unit-days repeat from year to year: read and scale each distinct value once.
+    unit_days = [sy.unit_days for sy in sys_]
+    distinct = dict.fromkeys(unit_days)
+    scale = _scale(distinct)
+    for v in distinct:
+        distinct[v] = int(v * scale)
+    big_u = np.array([distinct[v] for v in unit_days], dtype=object)
     envelope = _group_sums(a_cents, starts, sizes)
 
     g_year = frame["year"].to_numpy()[starts].tolist()
@@ -98,16 +114,15 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
         year, family = g_year[g], g_fam[g]
         own = f"redistribution.method.{family}"
         method = (forced.pop() if len(forced) == 1
-                  else (own in rulebook.parameters and rulebook.value(own, year))
-                  or rulebook.value("redistribution.method", year))
+                  else (own in params and value(own, year)) or value("redistribution.method", year))
         methods.append(method)
         floor_param = f"redistribution.floor_per_unit.{family}"
-        floors.append(rulebook.value(floor_param, year) if floor_param in rulebook.parameters else None)
-        if method == "weighted" or rulebook.value("released.destination", year) == "redistribute":
+        floors.append(value(floor_param, year) if floor_param in params else None)
+        if method == "weighted" or value("released.destination", year) == "redistribute":
             routed[g] = True
-        for ev in evs[s:e]:
-            if ev.cap_param and ev.eligible and (Fraction(rulebook.value(ev.cap_param, year)) * 100).denominator != 1:
-                routed[g] = True
+        caps = {ev.cap_param for ev in evs[s:e] if ev.cap_param and ev.eligible}
+        if any((Fraction(value(c, year)) * 100).denominator != 1 for c in caps):
+            routed[g] = True
     g_of = np.repeat(np.arange(ng), sizes)
     hist = np.array([m == "historical" for m in methods])[g_of]
     live = ~routed[g_of]
@@ -126,7 +141,7 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
         ev = evs[i]
         if ev.cap_param:
             has_cap[i] = True
-            cap_cents[i] = int(Fraction(rulebook.value(ev.cap_param, int(g_year[g_of[i]]))) * 100)
+            cap_cents[i] = int(Fraction(value(ev.cap_param, int(g_year[g_of[i]]))) * 100)
     ceiling = cap_cents * big_u
     capped = has_cap & (amount > ceiling)
     cap_rel = np.where(capped, amount - ceiling, 0)
@@ -233,6 +248,9 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     for g, c in zip(count.index.tolist(), count.tolist(), strict=True):
         if not 0 <= left[g] <= c:
             raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
+    # Only amounts with a remainder can take an extra cent: the remainders of a group add up to `left` whole
+    # cents, each below one, so at least `left` of them are non-zero (and a zero remainder is never bumped).
+    items = items[items["rem"] != 0]
     ranked = items.sort_values(["g", "rem", "key", "pos"], ascending=[True, False, True, True])
     rank = ranked.groupby("g").cumcount().to_numpy()
     bump = rank < left[ranked["g"].to_numpy()].astype(np.int64)
@@ -240,11 +258,15 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     cents[ranked.index.to_numpy()[bump]] += 1
 
     # -- results, in the reference's order: year, territory, family, members; routed groups by the reference.
-    fired_rules: dict[tuple[str, ...], list[str]] = {}
     rel_by_group: dict[int, list[int]] = defaultdict(list)
     for k, r in enumerate(rel_rows):
         rel_by_group[r[0]].append(k)
     share_cache: dict[tuple[int, int], Fraction] = {}
+    rules_cache: dict[tuple[Any, bool, bool], list[str]] = {}  # lines with the same rules share one list
+    # Python lists: indexing a NumPy array one item at a time costs more than the rest of the loop.
+    od_l, yd_l, u_l, a_l = od.tolist(), yd.tolist(), big_u.tolist(), a_cents.tolist()
+    cents_l, num_l, floor_l = cents.tolist(), num.tolist(), floor_rows.tolist()
+    capped_l, has_cap_l = capped.tolist(), has_cap.tolist()
     for g in range(ng):
         s, e = int(starts[g]), int(starts[g] + sizes[g])
         year, family, tid = int(g_year[g]), g_fam[g], g_terr[g]
@@ -264,31 +286,31 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
                        territory=tid)
         if floors[g]:
             env.floor = floors[g]
-        allocated = 0
+        den_g = den[g] * 100
+        allocated = sum(cents_l[s:e])
+        is_pu = method == "per_unit"
+        append = out.lines.append
         for i in range(s, e):
-            sy, ev = sys_[i], evs[i]
-            rules = fired_rules.get(ev.fired)
+            ev = evs[i]
+            o, y = od_l[i], yd_l[i]
+            key = (ev.fired, 0 < o < y, floor_l[i])
+            rules = rules_cache.get(key)
             if rules is None:
-                rules = fired_rules[ev.fired] = [r for r in ev.fired if r not in ev.formulas]
-            rules = list(rules)
-            key = (int(od[i]), int(yd[i]))
-            share = share_cache.get(key)
+                rules = [r for r in ev.fired if r not in ev.formulas]
+                if key[1]:
+                    rules.append("R2.pro_rata_temporis")
+                rules.append(rule)
+                if key[2]:
+                    rules.append("R3.floor")
+                rules_cache[key] = rules
+            share = share_cache.get((o, y))
             if share is None:
-                share = share_cache[key] = Fraction(*key)
-            if od[i] < yd[i] and od[i]:
-                rules.append("R2.pro_rata_temporis")
-            rules.append(rule)
-            if floor_rows[i]:
-                rules.append("R3.floor")
-            c = int(cents[i])
-            allocated += c
-            per_unit_line = method == "per_unit" and ev.eligible
-            out.lines.append(Line(
-                year=year, structure_id=sy.structure.id, family=family, line=ev.line, unit=ev.unit,
-                units=Fraction(int(big_u[i]), scale * int(yd[i])), eligible=ev.eligible, reason=ev.reason,
-                rules=rules, method=method, cej_amount=Fraction(int(a_cents[i]), 100), share=share,
-                weight=Fraction(1) if per_unit_line else None, rate=rate if per_unit_line else None,
-                exact=Fraction(num[i], den[g] * 100), amount=money(c), capped=bool(capped[i])))
+                share = share_cache[(o, y)] = Fraction(o, y)
+            pu = is_pu and ev.eligible
+            append(PackedLine(
+                year, ev.structure_id, family, ev.line, ev.unit, ev.eligible, ev.reason, rules, method, share,
+                ONE if pu else None, rate if pu else None, capped_l[i], has_cap_l[i],
+                (u_l[i], scale * y, a_l[i], num_l[i], den_g, cents_l[i])))
         released_cents = 0
         for k in rel_by_group.get(g, []):
             _g, _i, sid, reason, _num, rules = rel_rows[k]
@@ -301,6 +323,41 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
         if g in warnings:
             out.warnings.append(f"{tid} {warnings[g]}" if multi else warnings[g])
     return out
+
+
+ONE = Fraction(1)
+
+
+class PackedLine(Line):
+    """A Line whose exact figures are kept as integers and turned into Fractions only when read: at national
+    scale most lines are only summed, and building three Fractions per line would cost most of the run."""
+
+    __slots__ = ("_packed",)  # units num, units den, N-1 cents, exact num, exact den, cents
+
+    def __init__(self, year: int, structure_id: str, family: str, line: str, unit: str, eligible: bool,
+                 reason: str | None, rules: list[str], method: str, share: Fraction, weight: Fraction | None,
+                 rate: Fraction | None, capped: bool, cap_applies: bool, packed: tuple) -> None:
+        self.year, self.structure_id, self.family, self.line, self.unit = year, structure_id, family, line, unit
+        self.eligible, self.reason, self.rules, self.method, self.share = eligible, reason, rules, method, share
+        self.weight, self.rate, self.capped, self.cap_applies = weight, rate, capped, cap_applies
+        self.steps = []
+        self._packed = packed
+
+    @property
+    def units(self) -> Fraction:  # type: ignore[override]
+        return Fraction(self._packed[0], self._packed[1])
+
+    @property
+    def cej_amount(self) -> Fraction:  # type: ignore[override]
+        return Fraction(self._packed[2], 100)
+
+    @property
+    def exact(self) -> Fraction:  # type: ignore[override]
+        return Fraction(self._packed[3], self._packed[4])
+
+    @property
+    def amount(self):  # type: ignore[override]
+        return money(self._packed[5])
 
 
 def _add(out: YearResult, sub: YearResult, tid: str, multi: bool) -> None:

@@ -146,5 +146,11 @@ def patterns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if matrix.shape[1] == 0:
         return np.zeros(1 if len(matrix) else 0, dtype=np.int64), np.zeros(len(matrix), dtype=np.int64)
     packed = np.packbits(matrix, axis=1)
-    _uniq, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    if packed.shape[1] <= 8:  # up to 64 rules: one integer per row, and a one-dimensional unique (much faster)
+        padded = np.zeros((len(packed), 8), dtype=np.uint8)
+        padded[:, :packed.shape[1]] = packed
+        packed = padded.view(np.uint64).reshape(-1)
+        _uniq, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    else:
+        _uniq, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     return first, inverse.reshape(-1)
