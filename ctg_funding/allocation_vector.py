@@ -17,6 +17,7 @@ is not a whole number of cents.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import allocation as ref
-from .allocation import CTG_RULE, METHOD_RULES, Envelope, Line, Released, YearResult, fmt_fraction, money
+from .allocation import CTG_RULE, METHOD_RULES, Envelope, Released, YearResult, fmt_fraction, money
 from .engine import Evaluation
 from .engine.facts import StructureYear
 from .rulebook import Rulebook
@@ -68,18 +69,23 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
 
     params = rulebook.parameters
     evs = [evaluations[sy.id] for sy in sys_]
-    frame = pd.DataFrame({
-        "year": np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n),
-        "territory": [sy.territory_id or territory_default for sy in sys_] if multi else territory_default,
-        "family": [ev.family for ev in evs],
-        "sid": [sy.structure.id for sy in sys_],
-    })
-    order = frame.sort_values(["year", "territory", "family"], kind="stable").index.to_numpy()
-    frame = frame.iloc[order].reset_index(drop=True)
-    sys_ = [sys_[i] for i in order]
-    evs = [evs[i] for i in order]
-    gid = frame.groupby(["year", "territory", "family"], sort=True).ngroup().to_numpy()
-    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    # Groups (year, territory, family) in sorted order, rows kept in their order within a group (stable).
+    years_in = np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n)
+    fam_codes, fam_names = pd.factorize(np.array([ev.family for ev in evs], dtype=object), sort=True)
+    if multi:
+        terr_codes, terr_names = pd.factorize(
+            np.array([sy.territory_id or territory_default for sy in sys_], dtype=object), sort=True)
+    else:
+        terr_codes, terr_names = np.zeros(n, dtype=np.int64), np.array([territory_default], dtype=object)
+    order = np.lexsort((fam_codes, terr_codes, years_in))
+    y_s, t_s, f_s = years_in[order], terr_codes[order], fam_codes[order]
+    sys_ = [sys_[i] for i in order.tolist()]
+    evs = [evs[i] for i in order.tolist()]
+    frame = pd.DataFrame({"year": y_s, "territory": np.asarray(terr_names, dtype=object)[t_s],
+                          "family": np.asarray(fam_names, dtype=object)[f_s],
+                          "sid": [ev.structure_id for ev in evs]})
+    change = (y_s[1:] != y_s[:-1]) | (t_s[1:] != t_s[:-1]) | (f_s[1:] != f_s[:-1])
+    starts = np.flatnonzero(np.r_[True, change])
     sizes = np.diff(np.r_[starts, n])
     ng = len(starts)
 
@@ -257,16 +263,54 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     cents = floor_cents.copy()
     cents[ranked.index.to_numpy()[bump]] += 1
 
-    # -- results, in the reference's order: year, territory, family, members; routed groups by the reference.
+    # -- results. Lines of the vectorised groups are built column by column (one tuple per line, no Python loop
+    # body per line); routed groups come from the reference allocation.
+    rates = [None] * ng
+    for g in range(ng):
+        if methods[g] == "per_unit" and s_g[g] and not routed[g]:
+            rates[g] = Fraction(int(envelope[g]) * scale * int(yd[starts[g]]), 100 * s_g[g])
+    done = live & np.ones(n, dtype=bool)
+    rows = np.flatnonzero(done)
+    if len(rows):
+        # The rules of a line depend on its fired rules, its group's method, pro rata and the floor only.
+        fired_code = pd.factorize(np.fromiter((id(ev.fired) for ev in evs), dtype=np.int64, count=n))[0]
+        method_code = np.array([list(METHOD_RULES).index(m) for m in methods], dtype=np.int64)[g_of]
+        prorata = (od > 0) & (od < yd)
+        combined = ((fired_code * 4 + method_code) * 2 + prorata) * 2 + floor_rows
+        keys_u, first, inverse = np.unique(combined[rows], return_index=True, return_inverse=True)
+        rules_of = []
+        for k in range(len(keys_u)):
+            i = int(rows[first[k]])
+            ev = evs[i]
+            rules = [r for r in ev.fired if r not in ev.formulas]
+            if prorata[i]:
+                rules.append("R2.pro_rata_temporis")
+            rules.append(METHOD_RULES[methods[g_of[i]]])
+            if floor_rows[i]:
+                rules.append("R3.floor")
+            rules_of.append(rules)  # lines with the same rules share one list
+        every = len(rows) == n  # no routed group: whole columns, no indexing
+        pick = (lambda a: a) if every else (lambda a: a[rows])
+        sel = evs if every else [evs[i] for i in rows.tolist()]
+        g_rows = pick(g_of)
+        pu = np.array([m == "per_unit" for m in methods])[g_rows] & pick(elig)
+        rate_col = np.array(rates + [None], dtype=object)[:-1][g_rows]
+        den100 = den * 100
+        columns = (
+            pick(y_s).tolist(), [ev.structure_id for ev in sel], pick(frame["family"].to_numpy()).tolist(),
+            [ev.line for ev in sel], [ev.unit for ev in sel], pick(elig).tolist(), [ev.reason for ev in sel],
+            [rules_of[k] for k in inverse.tolist()], np.array(methods, dtype=object)[g_rows].tolist(),
+            np.where(pu, ONE, None).tolist(), np.where(pu, rate_col, None).tolist(),
+            pick(capped).tolist(), pick(has_cap).tolist(),
+            pick(big_u).tolist(), (pick(yd) * scale).tolist(), pick(a_cents).tolist(), pick(num).tolist(),
+            den100[g_rows].tolist(), cents[:n][rows].tolist(), pick(od).tolist(), pick(yd).tolist(),
+        )
+        out.lines.extend(map(PackedLine, zip(*columns, strict=True)))
+    line_cents = np.where(done, cents[:n], 0)
+    allocated_g = _group_sums(line_cents, starts, sizes)
     rel_by_group: dict[int, list[int]] = defaultdict(list)
     for k, r in enumerate(rel_rows):
         rel_by_group[r[0]].append(k)
-    share_cache: dict[tuple[int, int], Fraction] = {}
-    rules_cache: dict[tuple[Any, bool, bool], list[str]] = {}  # lines with the same rules share one list
-    # Python lists: indexing a NumPy array one item at a time costs more than the rest of the loop.
-    od_l, yd_l, u_l, a_l = od.tolist(), yd.tolist(), big_u.tolist(), a_cents.tolist()
-    cents_l, num_l, floor_l = cents.tolist(), num.tolist(), floor_rows.tolist()
-    capped_l, has_cap_l = capped.tolist(), has_cap.tolist()
     for g in range(ng):
         s, e = int(starts[g]), int(starts[g] + sizes[g])
         year, family, tid = int(g_year[g]), g_fam[g], g_terr[g]
@@ -277,40 +321,10 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
                                  evaluations, cej_g, rulebook, weight_values, sub)
             _add(out, sub, tid, multi)
             continue
-        method = methods[g]
-        rule = METHOD_RULES[method]
-        rate = None
-        if method == "per_unit" and s_g[g]:
-            rate = Fraction(int(envelope[g]) * scale * int(yd[s]), 100 * s_g[g])
-        env = Envelope(year=year, family=family, envelope=money(int(envelope[g])), method=method, rate=rate,
-                       territory=tid)
+        env = Envelope(year=year, family=family, envelope=money(int(envelope[g])), method=methods[g],
+                       rate=rates[g], territory=tid)
         if floors[g]:
             env.floor = floors[g]
-        den_g = den[g] * 100
-        allocated = sum(cents_l[s:e])
-        is_pu = method == "per_unit"
-        append = out.lines.append
-        for i in range(s, e):
-            ev = evs[i]
-            o, y = od_l[i], yd_l[i]
-            key = (ev.fired, 0 < o < y, floor_l[i])
-            rules = rules_cache.get(key)
-            if rules is None:
-                rules = [r for r in ev.fired if r not in ev.formulas]
-                if key[1]:
-                    rules.append("R2.pro_rata_temporis")
-                rules.append(rule)
-                if key[2]:
-                    rules.append("R3.floor")
-                rules_cache[key] = rules
-            share = share_cache.get((o, y))
-            if share is None:
-                share = share_cache[(o, y)] = Fraction(o, y)
-            pu = is_pu and ev.eligible
-            append(PackedLine(
-                year, ev.structure_id, family, ev.line, ev.unit, ev.eligible, ev.reason, rules, method, share,
-                ONE if pu else None, rate if pu else None, capped_l[i], has_cap_l[i],
-                (u_l[i], scale * y, a_l[i], num_l[i], den_g, cents_l[i])))
         released_cents = 0
         for k in rel_by_group.get(g, []):
             _g, _i, sid, reason, _num, rules = rel_rows[k]
@@ -318,7 +332,7 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
             released_cents += c
             out.released.append(Released(year, family, sid, reason, Fraction(rel_num[k], den[g] * 100),
                                          rules=list(rules), amount=money(c), territory=tid))
-        env.allocated, env.released = money(allocated), money(released_cents)
+        env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
         out.envelopes.append(env)
         if g in warnings:
             out.warnings.append(f"{tid} {warnings[g]}" if multi else warnings[g])
@@ -326,38 +340,44 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
 
 
 ONE = Fraction(1)
+_FIELDS = ("year", "structure_id", "family", "line", "unit", "eligible", "reason", "rules", "method", "weight",
+           "rate", "capped", "cap_applies", "_u", "_u_den", "_a_cents", "_num", "_den", "_cents", "_open", "_days")
 
 
-class PackedLine(Line):
-    """A Line whose exact figures are kept as integers and turned into Fractions only when read: at national
-    scale most lines are only summed, and building three Fractions per line would cost most of the run."""
+class PackedLine(tuple):
+    """A line of the vector engine: the attributes of allocation.Line, kept in one tuple, with its exact figures
+    as integers turned into Fractions and Decimals only when read. At national scale most lines are only
+    summed, and building Line objects with three Fractions each would cost most of the run."""
 
-    __slots__ = ("_packed",)  # units num, units den, N-1 cents, exact num, exact den, cents
-
-    def __init__(self, year: int, structure_id: str, family: str, line: str, unit: str, eligible: bool,
-                 reason: str | None, rules: list[str], method: str, share: Fraction, weight: Fraction | None,
-                 rate: Fraction | None, capped: bool, cap_applies: bool, packed: tuple) -> None:
-        self.year, self.structure_id, self.family, self.line, self.unit = year, structure_id, family, line, unit
-        self.eligible, self.reason, self.rules, self.method, self.share = eligible, reason, rules, method, share
-        self.weight, self.rate, self.capped, self.cap_applies = weight, rate, capped, cap_applies
-        self.steps = []
-        self._packed = packed
+    __slots__ = ()
+    steps: tuple[str, ...] = ()  # the vector path writes no arithmetic trail: `ctg explain` uses the reference
 
     @property
-    def units(self) -> Fraction:  # type: ignore[override]
-        return Fraction(self._packed[0], self._packed[1])
+    def units(self) -> Fraction:
+        return Fraction(self[13], self[14])
 
     @property
-    def cej_amount(self) -> Fraction:  # type: ignore[override]
-        return Fraction(self._packed[2], 100)
+    def cej_amount(self) -> Fraction:
+        return Fraction(self[15], 100)
 
     @property
-    def exact(self) -> Fraction:  # type: ignore[override]
-        return Fraction(self._packed[3], self._packed[4])
+    def exact(self) -> Fraction:
+        return Fraction(self[16], self[17])
 
     @property
-    def amount(self):  # type: ignore[override]
-        return money(self._packed[5])
+    def amount(self) -> Any:
+        return money(self[18])
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self[19], self[20])
+
+    def __repr__(self) -> str:
+        return f"PackedLine({self.year}, {self.structure_id!r}, {self.line}, {self.amount})"
+
+
+for _i, _name in enumerate(_FIELDS[:13]):
+    setattr(PackedLine, _name, property(operator.itemgetter(_i)))
 
 
 def _add(out: YearResult, sub: YearResult, tid: str, multi: bool) -> None:
