@@ -48,37 +48,45 @@ class Comparison:
         return sum((r.b for r in self.rows), ZERO)
 
 
-def _key(result: SimulationResult, line, by: str) -> tuple[str, str]:
-    structures = result.scenario.structures
-    s = structures[line.structure_id]
+def _keyer(result: SimulationResult, by: str):
+    """A function line -> (key, label) for one view; lookups are read once, not once per line."""
+    structures = result.scenario.structures  # a property that merges two dicts: once per view
+    collectivites = result.scenario.dataset.collectivites
+
+    def name_of(cid: str) -> str:
+        c = collectivites.get(cid)
+        return c.name if c else cid
+
     if by == "structure":
-        return s.id, s.name
+        return lambda line: (line.structure_id, structures[line.structure_id].name)
     if by == "commune":
-        commune = result.scenario.dataset.collectivites.get(s.commune_id)
-        return s.commune_id, commune.name if commune else s.commune_id
+        communes = {sid: (s.commune_id, name_of(s.commune_id)) for sid, s in structures.items()}
+        return lambda line: communes[line.structure_id]
     if by == "manager":
-        manager_id = result.structure_years[f"{s.id}|{line.year}"].structure.manager_id
-        manager = result.scenario.dataset.collectivites.get(manager_id)
-        return manager_id, manager.name if manager else manager_id
+        sys_ = result.structure_years  # the manager in force that year (a change of gestionnaire)
+
+        def manager(line) -> tuple[str, str]:
+            mid = sys_[f"{line.structure_id}|{line.year}"].structure.manager_id
+            return mid, name_of(mid)
+        return manager
     if by == "family":
-        return line.family, line.family
+        return lambda line: (line.family, line.family)
     if by == "year":
-        return str(line.year), str(line.year)
+        return lambda line: (str(line.year), str(line.year))
     if by == "line":
-        return line.line, line.line
+        return lambda line: (line.line, line.line)
     raise ValueError(f"unknown view {by!r}")
 
 
 def totals(result: SimulationResult, by: str, years: list[int]) -> dict[str, tuple[str, Decimal]]:
-    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    labels: dict[str, str] = {}
+    """Amounts per key of the view, over the years asked (summed in cents, exactly)."""
+    cents: dict[tuple[str, str], int] = defaultdict(int)
     wanted = set(years)
+    key_of = _keyer(result, by)
     for line in result.lines:
         if line.year in wanted:
-            key, label = _key(result, line, by)
-            sums[key] += line.amount
-            labels[key] = label
-    return {k: (labels[k], v) for k, v in sums.items()}
+            cents[key_of(line)] += int(line.amount * 100)
+    return {key: (label, (Decimal(c) / 100).quantize(ZERO)) for (key, label), c in cents.items()}
 
 
 def compare(a: SimulationResult, b: SimulationResult, by: str, years: list[int],

@@ -98,8 +98,9 @@ class Scenario:
     def year_list(self) -> list[int]:
         return list(range(self.years[0], self.years[1] + 1))
 
-    @property
+    @functools.cached_property
     def structures(self) -> dict[str, Structure]:
+        """The dataset's structures and those the scenario opens (merged once)."""
         return {**self.dataset.structures, **self.new_structures}
 
 
