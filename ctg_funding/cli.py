@@ -5,8 +5,6 @@ Exit codes: 0 done, 1 the audit found findings, 2 bad input or usage.
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,40 +12,21 @@ import click
 
 from . import report, views
 from .cli_audit import audit
-from .cli_common import _rulebook, _write, _years, format_option, guarded, output_option, rules_option
+from .cli_common import (
+    _progress,
+    _rulebook,
+    _write,
+    _years,
+    engine_option,
+    format_option,
+    guarded,
+    output_option,
+    rules_option,
+)
 from .compare import VIEWS
 from .dataset import load_dataset
 from .errors import InputError, Problem
 from .scenario import load_scenario, schema_of
-
-engine_option = click.option(
-    "--engine", type=click.Choice(("durable", "vector")), default=None,
-    help="Rules evaluator: durable (the reference) or vector (national scale). Default: durable up to "
-         "10,000 structure-years, vector above.")
-
-
-class _Progress:
-    """`year i/n` on stderr, shown only once a run has taken more than a second, and only on a terminal."""
-
-    def __init__(self, enabled: bool, label: str) -> None:
-        self.enabled, self.label, self.shown = enabled, label, False
-        self.start = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.enabled and (self.shown or time.monotonic() - self.start > 1):
-            self.shown = True
-            click.echo(f"\r{self.label}: year {done}/{total}", err=True, nl=False)
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.shown:
-            click.echo("", err=True)
-
-
-def _progress(quiet: bool, label: str) -> _Progress:
-    return _Progress(not quiet and sys.stderr.isatty(), label)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

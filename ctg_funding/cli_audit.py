@@ -13,7 +13,7 @@ import click
 from . import report
 from .audit import audit as run_audit
 from .audit import audit_json, audit_tables, explanations_text, findings_table, require_payments
-from .cli_common import _rulebook, _write, format_option, guarded, output_option, rules_option
+from .cli_common import _progress, _rulebook, _write, engine_option, format_option, guarded, output_option, rules_option
 from .dataset import load_dataset
 from .errors import InputError, Problem
 from .scenario import Scenario, load_scenario, scenario_for_dataset, schema_of
@@ -69,15 +69,20 @@ def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Sce
               help="One year (2024) or a range (2022..2026); within the scenario's years for a scenario.")
 @format_option
 @output_option
+@engine_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
 @rules_option
 @guarded
-def audit(target: Path, year_text: str, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: str | None, quiet: bool,
+          rules_dir: Path | None) -> None:
     """Recompute past years with the rules in force then and set the payments beside them: one finding per
     difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input."""
-    from .simulation import simulate
+    from .simulation import choose_engine, simulate
 
     scenario, years = load_target(target, year_text, rules_dir)
-    result = run_audit(simulate(scenario, years), scenario.dataset.payments)
+    with _progress(quiet, "audit") as progress:
+        expected = simulate(scenario, years, engine=choose_engine(scenario, years, engine), progress=progress)
+    result = run_audit(expected, scenario.dataset.payments)
     if fmt == "table":
         tables = audit_tables(result)
         report.emit(report.render_tables(tables[:3]) + explanations_text(result), output)

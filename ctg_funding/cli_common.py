@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,33 @@ output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, p
                              help="Write to this file instead of the terminal.")
 rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
                             envvar="CTG_RULES_DIR", help="Rules folder (default: the rules shipped with ctg).")
+
+
+engine_option = click.option(
+    "--engine", type=click.Choice(("durable", "vector")), default=None,
+    help="Rules evaluator: durable (the reference) or vector (national scale). Default: durable up to "
+         "10,000 structure-years, vector above.")
+
+
+class _Progress:
+    """`year i/n` on stderr, shown only once a run has taken more than a second, and only on a terminal."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled, self.label, self.shown = enabled, label, False
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and (self.shown or time.monotonic() - self.start > 1):
+            self.shown = True
+            click.echo(f"\r{self.label}: year {done}/{total}", err=True, nl=False)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def _progress(quiet: bool, label: str) -> _Progress:
+    return _Progress(not quiet and sys.stderr.isatty(), label)
