@@ -114,6 +114,15 @@ class YearResult:
     envelopes: list[Envelope]
     warnings: list[str]
 
+    def merge(self, other: YearResult, territory: str, multi: bool) -> None:
+        """Add one territory's results: its id goes on its envelopes and released amounts (and warnings)."""
+        for item in (*other.released, *other.envelopes):
+            item.territory = territory
+        self.lines.extend(other.lines)
+        self.released.extend(other.released)
+        self.envelopes.extend(other.envelopes)
+        self.warnings.extend(f"{territory} {w}" if multi else w for w in other.warnings)
+
 
 def largest_remainder(items: Sequence[tuple[str, Fraction]], total_cents: int) -> list[int]:
     """Cents for each exact amount, summing to `total_cents`: floor each, then one more cent to the largest

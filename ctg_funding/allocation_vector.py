@@ -319,7 +319,7 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
             cej_g = {sys_[i].structure.id: Fraction(int(a_cents[i]), 100) for i in range(s, e) if a_cents[i]}
             ref._allocate_family(year, family, Fraction(int(envelope[g]), 100), list(sys_[s:e]),
                                  evaluations, cej_g, rulebook, weight_values, sub)
-            _add(out, sub, tid, multi)
+            out.merge(sub, tid, multi)
             continue
         env = Envelope(year=year, family=family, envelope=money(int(envelope[g])), method=methods[g],
                        rate=rates[g], territory=tid)
@@ -378,13 +378,3 @@ class PackedLine(tuple):
 
 for _i, _name in enumerate(_FIELDS[:13]):
     setattr(PackedLine, _name, property(operator.itemgetter(_i)))
-
-
-def _add(out: YearResult, sub: YearResult, tid: str, multi: bool) -> None:
-    for item in (*sub.released, *sub.envelopes):
-        item.territory = tid
-    out.lines.extend(sub.lines)
-    out.released.extend(sub.released)
-    out.envelopes.extend(sub.envelopes)
-    out.warnings.extend(f"{tid} {w}" if multi else w for w in sub.warnings)
-

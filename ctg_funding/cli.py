@@ -16,11 +16,11 @@ from .cli_common import (
     _progress,
     _rulebook,
     _write,
-    _years,
     engine_option,
     format_option,
     guarded,
     output_option,
+    parse_years,
     rules_option,
 )
 from .compare import VIEWS
@@ -68,7 +68,7 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
     from .simulation import simulate as run
 
     sc = load_scenario(scenario, _rulebook(rules_dir))
-    years = _years(year_text, sc.years)
+    years = parse_years(year_text, sc.years)
     with _progress(quiet, "simulate") as progress:
         result = run(sc, years, engine=choose_engine(sc, years, engine), progress=progress)
     tables = views.simulate_tables(result)
@@ -101,7 +101,7 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
     common = (max(a.years[0], b.years[0]), min(a.years[1], b.years[1]))
     if common[0] > common[1]:
         raise InputError([Problem(str(scenario_b), None, "years", f"no year in common with {scenario_a}")])
-    years = _years(year_text, common)
+    years = parse_years(year_text, common)
     with _progress(quiet, "compare A") as progress:
         ra = run(a, years, engine=choose_engine(a, years, engine), progress=progress)
     with _progress(quiet, "compare B") as progress:
@@ -141,7 +141,7 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
     if structure_id not in sc.structures:
         raise InputError([Problem(str(scenario), None, None, f"unknown structure {structure_id!r} in the "
                                                              "scenario's dataset")])
-    years = _years(str(year), sc.years)
+    years = parse_years(str(year), sc.years)
     result = run(sc, years)
     if fmt == "json":
         report.emit(report.to_json(explain_json(result, structure_id, year)), output)

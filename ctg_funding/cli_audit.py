@@ -13,33 +13,20 @@ import click
 from . import report
 from .audit import audit as run_audit
 from .audit import audit_json, audit_tables, explanations_text, findings_table, require_payments
-from .cli_common import _progress, _rulebook, _write, engine_option, format_option, guarded, output_option, rules_option
+from .cli_common import (
+    _progress,
+    _rulebook,
+    _write,
+    engine_option,
+    format_option,
+    guarded,
+    output_option,
+    parse_years,
+    rules_option,
+)
 from .dataset import load_dataset
 from .errors import InputError, Problem
 from .scenario import Scenario, load_scenario, scenario_for_dataset, schema_of
-
-YEAR_BOUNDS = (2000, 2100)
-
-
-def parse_years(text: str, within: tuple[int, int] | None = None) -> list[int]:
-    """`2024` or `2022..2026`; within the scenario's years when a scenario is given."""
-    def bad(message: str) -> InputError:
-        return InputError([Problem("--year", None, None, message)])
-
-    try:
-        if ".." in text:
-            a, b = (int(x) for x in text.split("..", 1))
-        else:
-            a = b = int(text)
-    except ValueError:
-        raise bad(f"expected a year or a range such as 2022..2026, got {text!r}") from None
-    if a > b:
-        raise bad(f"{text}: the first year {a} is after the last year {b}")
-    if within and (a < within[0] or b > within[1]):
-        raise bad(f"{text} is outside the scenario's years {within[0]}..{within[1]}")
-    if a < YEAR_BOUNDS[0] or b > YEAR_BOUNDS[1]:
-        raise bad(f"{text} is outside the years an audit can cover ({YEAR_BOUNDS[0]}..{YEAR_BOUNDS[1]})")
-    return list(range(a, b + 1))
 
 
 def _is_dataset(path: Path) -> bool:

@@ -42,21 +42,31 @@ def _rulebook(rules_dir: Path | None) -> Rulebook:
     return load_rulebook(rules_dir)
 
 
-def _years(text: str | None, default: tuple[int, int]) -> list[int]:
-    """`2026` or `2022..2026`, within the scenario's years."""
+YEAR_BOUNDS = (2000, 2100)
+
+
+def parse_years(text: str | None, within: tuple[int, int] | None = None) -> list[int]:
+    """`2026` or `2022..2026`, within the scenario's years when there is a scenario; no text: all of them."""
+    def bad(message: str) -> InputError:
+        return InputError([Problem("--year", None, None, message)])
+
     if not text:
-        return list(range(default[0], default[1] + 1))
+        if within is None:
+            raise bad("give a year (2024) or a range (2022..2026)")
+        return list(range(within[0], within[1] + 1))
     try:
         if ".." in text:
             a, b = (int(x) for x in text.split("..", 1))
         else:
             a = b = int(text)
     except ValueError:
-        raise InputError([Problem("--year", None, None, f"expected a year or a range such as 2022..2026, "
-                                                        f"got {text!r}")]) from None
-    if a > b or a < default[0] or b > default[1]:
-        raise InputError([Problem("--year", None, None, f"{text} is outside the scenario's years "
-                                                        f"{default[0]}..{default[1]}")])
+        raise bad(f"expected a year or a range such as 2022..2026, got {text!r}") from None
+    if a > b:
+        raise bad(f"{text}: the first year {a} is after the last year {b}")
+    if within and (a < within[0] or b > within[1]):
+        raise bad(f"{text} is outside the scenario's years {within[0]}..{within[1]}")
+    if a < YEAR_BOUNDS[0] or b > YEAR_BOUNDS[1]:
+        raise bad(f"{text} is outside the years this program covers ({YEAR_BOUNDS[0]}..{YEAR_BOUNDS[1]})")
     return list(range(a, b + 1))
 
 

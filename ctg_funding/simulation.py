@@ -150,11 +150,5 @@ def _allocate_year(year: int, sys_: list[StructureYear], evaluations: dict[str, 
         members = groups[tid]
         ids = {sy.structure.id for sy in members}
         cej = ds.cej if not multi else [a for a in ds.cej if a.structure_id in ids]
-        yr = allocate_year(year, members, evaluations, cej, scenario.rulebook, weights)
-        for item in (*yr.released, *yr.envelopes):
-            item.territory = tid
-        out.lines.extend(yr.lines)
-        out.released.extend(yr.released)
-        out.envelopes.extend(yr.envelopes)
-        out.warnings.extend(f"{tid} {w}" if multi else w for w in yr.warnings)
+        out.merge(allocate_year(year, members, evaluations, cej, scenario.rulebook, weights), tid, multi)
     return out
