@@ -19,7 +19,9 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f"column {self.column}")
+            # A YAML file (rules, scenario, territory) has keys; a spreadsheet has columns.
+            kind = "key" if self.file.split("[")[0].endswith((".yaml", ".yml")) else "column"
+            where.append(f"{kind} {self.column}")
         return f"{', '.join(where)}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:

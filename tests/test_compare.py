@@ -174,5 +174,5 @@ def test_bad_changes_are_refused_with_file_entry_and_exit_2(tmp_path, change, co
     for command in (["simulate", str(scenario)], ["compare", str(scenario), str(scenario)]):
         result = run(*command)
         assert result.exit_code == 2
-        assert f"scenario.yaml, column {column}: " in result.output and phrase in result.output
+        assert f"scenario.yaml, key {column}: " in result.output and phrase in result.output
         assert "Traceback" not in result.output

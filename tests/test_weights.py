@@ -60,6 +60,6 @@ def test_cli_refuses_malicious_weight_with_exit_2_and_never_runs_it(tmp_path, te
     result = CliRunner().invoke(main, ["simulate", str(scenario)])
     assert result.exit_code == 2
     # The problem names the scenario file and the parameter, like any bad input.
-    assert "scenario.yaml, column parameters.redistribution.weight: weight expression" in result.output
+    assert "scenario.yaml, key parameters.redistribution.weight: weight expression" in result.output
     assert "Traceback" not in result.output
     assert not marker.exists()
