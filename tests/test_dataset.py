@@ -276,7 +276,8 @@ def test_all_problems_of_all_files_are_reported_in_one_run(tmp_path):
     assert "Traceback" not in result.output
     assert "7 problems found" in result.output
     for file, row, column in expected:
-        assert (f"{file}, row {row}, column {column}" if row else f"{file}, column {column}") in result.output
+        label = "key" if file.endswith(".yaml") else "column"  # YAML files have keys, spreadsheets columns
+        assert (f"{file}, row {row}, {label} {column}" if row else f"{file}, {label} {column}") in result.output
 
 
 def test_validate_json_lists_problems(tmp_path):
