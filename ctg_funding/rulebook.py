@@ -26,7 +26,7 @@ STATUSES = ("seed", "national", "assumed")
 RULE_KEYS = {"id", "label", "source", "when", "then", "priority", "from", "until", "description"}
 PARAM_KEYS = {"label", "unit", "source", "values", "description", "type", "choices"}
 SOURCE_KEYS = {"text", "status", "url"}
-THEN_KEYS = {"family", "unit", "line", "volet", "eligible", "reason", "cap_per_unit", "method", "formula"}
+THEN_KEYS = {"family", "unit", "line", "volet", "posts", "eligible", "reason", "cap_per_unit", "method", "formula"}
 PARAM_TYPES = ("number", "integer", "date", "text", "choice", "expression")
 
 
@@ -165,7 +165,9 @@ class Rulebook:
 
     @property
     def post_types(self) -> frozenset[str]:
-        return frozenset(self.families.get("PILOTAGE", ()))
+        """Types whose rows are posts (post_status, converted_on): those of the classify rules marked `posts`."""
+        return frozenset(t for r in self.rules.values() if r.kind == "classify" and r.then.get("posts")
+                         for t in _types_of(r))
 
     def param(self, name: str) -> Parameter:
         return self.overrides.get(name) or self.parameters[name]
