@@ -34,6 +34,9 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except InputError as exc:
             _fail(exc.problems, kwargs.get("fmt"))
+        except OSError as exc:  # a file that cannot be read or written: say which, and why
+            where = exc.filename or "a file"
+            _fail([Problem(str(where), None, None, f"cannot read or write it: {exc.strerror or exc}")])
 
     return wrapper
 

@@ -189,3 +189,11 @@ def test_late_conversion_scenario():
                       "COORD-WIMILLE": set()}
     assert allocation(data, "COORD-NEUFCHATEL", 2028)["amount"] == f"{cej['COORD-NEUFCHATEL']:.2f}"
     assert allocation(data, "COORD-NEUFCHATEL", 2027)["reason"] == "POST_NOT_CONVERTED"
+
+
+def test_an_output_that_cannot_be_written_is_exit_2_without_traceback(tmp_path):
+    target = tmp_path / "no-such-folder" / "out.csv"
+    result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2026",
+                                       "--format", "csv", "--output", str(target)])
+    assert result.exit_code == 2
+    assert f"{target}: cannot read or write it" in result.output and "Traceback" not in result.output
