@@ -243,25 +243,41 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     rem = items_num - floor_cents * items_den
     rel_pos = sizes[rel_g] + np.arange(len(rel_g)) - np.searchsorted(rel_g, rel_g, side="left")
     position = np.r_[np.arange(n) - starts[g_of], rel_pos]
-    keys = [sy.structure.id for sy in sys_] + [r[2] or "" for r in rel_rows]
-    items = pd.DataFrame({"g": items_g, "rem": rem, "key": keys, "pos": position, "live": ~routed[items_g]})
-    items = items[items["live"]]
-    sums_floor = pd.Series(floor_cents[items.index.to_numpy()]).groupby(items["g"].to_numpy()).sum()
-    left = np.zeros(ng, dtype=object)
-    for g, v in zip(sums_floor.index.tolist(), sums_floor.tolist(), strict=True):
-        left[g] = envelope[g] - v
-    count = items.groupby("g").size()
-    for g, c in zip(count.index.tolist(), count.tolist(), strict=True):
-        if not 0 <= left[g] <= c:
-            raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
+    keys = [ev.structure_id for ev in evs] + [r[2] or "" for r in rel_rows]
+    live_items = ~routed[items_g]
+    # Cents left per group after flooring (int64 is exact here: every figure is at most the envelope's cents).
+    fc = np.where(live_items, floor_cents, 0).astype(np.int64)
+    sums = np.zeros(ng, dtype=np.int64)
+    sums += np.add.reduceat(fc[:n], starts) if n else 0
+    np.add.at(sums, rel_g, fc[n:])
+    left = np.array([int(x) for x in envelope], dtype=np.int64) - sums
+    count = sizes + np.bincount(rel_g, minlength=ng)
+    bad = ~routed & ((left < 0) | (left > count))
+    if bad.any():
+        g = int(np.flatnonzero(bad)[0])
+        raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
     # Only amounts with a remainder can take an extra cent: the remainders of a group add up to `left` whole
     # cents, each below one, so at least `left` of them are non-zero (and a zero remainder is never bumped).
-    items = items[items["rem"] != 0]
-    ranked = items.sort_values(["g", "rem", "key", "pos"], ascending=[True, False, True, True])
-    rank = ranked.groupby("g").cumcount().to_numpy()
-    bump = rank < left[ranked["g"].to_numpy()].astype(np.int64)
+    idx = np.flatnonzero(live_items & (rem != 0))
+    key_code = pd.factorize(np.array(keys, dtype=object), sort=True)[0]
+    # Rank by remainder (as a float ratio), then structure id, then position. Float rounding keeps the order of
+    # different remainders or makes them equal, never swaps them: where the float values at a group's cut-off
+    # are equal, that group is ranked again with the exact integers below.
+    ratio = (rem[idx] / items_den[idx]).astype(np.float64)
+    order = np.lexsort((position[idx], key_code[idx], -ratio, items_g[idx]))
+    ranked, gs, rs = idx[order], items_g[idx][order], ratio[order]
+    first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
+    rank = np.arange(len(gs)) - group_start
+    bump = rank < left[gs]
+    cut = np.flatnonzero(first)
+    for a, b in zip(cut.tolist(), [*cut[1:].tolist(), len(gs)][:len(cut)], strict=True):
+        k = int(left[gs[a]])
+        if 0 < k < b - a and rs[a + k - 1] == rs[a + k]:
+            exact = sorted(range(a, b), key=lambda j: (-rem[ranked[j]], key_code[ranked[j]], position[ranked[j]]))
+            ranked[a:b] = ranked[exact]
     cents = floor_cents.copy()
-    cents[ranked.index.to_numpy()[bump]] += 1
+    cents[ranked[bump]] += 1
 
     # -- results. Lines of the vectorised groups are built column by column (one tuple per line, no Python loop
     # body per line); routed groups come from the reference allocation.
