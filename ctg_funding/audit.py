@@ -22,6 +22,7 @@ from .model import Line as LineName
 from .model import Payment
 from .report import Table
 from .simulation import SimulationResult
+from .views import provenance
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -365,13 +366,8 @@ def _summary(result: SimulationResult, expected: dict[Key, Decimal], paid: dict[
 
 def audit_json(audit_result: AuditResult) -> dict[str, Any]:
     """The audit as CONTRACT.md gives it: years, summary, findings (money as Decimal, written with 2 decimals)."""
-    r = audit_result.result
-    sc = r.scenario
     return {
-        "scenario": sc.name,
-        "scenario_file": str(sc.path) if sc.path else None,
-        "rules_version": r.rules_version,
-        "dataset_sha256": r.dataset_sha256,
+        **provenance(audit_result.result),
         "years": audit_result.years,
         "summary": [
             {"year": s.year, "envelope": s.envelope, "expected": s.expected, "paid": s.paid,

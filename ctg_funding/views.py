@@ -92,7 +92,8 @@ def allocation_rows(result: SimulationResult) -> list[dict[str, Any]]:
     return rows
 
 
-def simulate_json(result: SimulationResult) -> dict[str, Any]:
+def provenance(result: SimulationResult) -> dict[str, Any]:
+    """What a JSON result needs to be reproduced: scenario, rules version, dataset hash, years."""
     sc = result.scenario
     return {
         "scenario": sc.name,
@@ -100,6 +101,12 @@ def simulate_json(result: SimulationResult) -> dict[str, Any]:
         "rules_version": result.rules_version,
         "dataset_sha256": result.dataset_sha256,
         "years": result.years,
+    }
+
+
+def simulate_json(result: SimulationResult) -> dict[str, Any]:
+    return {
+        **provenance(result),
         "allocations": allocation_rows(result),
         "released": [
             {"year": r.year, "territory": r.territory, "family": r.family, "structure_id": r.structure_id,
