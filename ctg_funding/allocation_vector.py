@@ -52,12 +52,13 @@ def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np
 
 
 def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evaluation], cej: Sequence[Any],
-                    rulebook: Rulebook, weight_values: Any, territory_default: str, multi: bool) -> YearResult:
-    """Every family-year of every territory; the lines, released amounts and envelopes of allocation.py."""
-    out = YearResult([], [], [], [])
+                    rulebook: Rulebook, weight_values: Any, territory_default: str,
+                    multi: bool) -> dict[int, YearResult]:
+    """Every family-year of every territory, by year: the lines, released amounts and envelopes of allocation.py."""
+    out: dict[int, YearResult] = defaultdict(lambda: YearResult([], [], [], []))
     n = len(sys_)
     if not n:
-        return out
+        return {}
     memo: dict[tuple[str, int], Any] = {}
 
     def value(name: str, year: int) -> Any:
@@ -321,7 +322,11 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
             pick(big_u).tolist(), (pick(yd) * scale).tolist(), pick(a_cents).tolist(), pick(num).tolist(),
             den100[g_rows].tolist(), cents[:n][rows].tolist(), pick(od).tolist(), pick(yd).tolist(),
         )
-        out.lines.extend(map(PackedLine, zip(*columns, strict=True)))
+        lines = list(map(PackedLine, zip(*columns, strict=True)))
+        row_years = pick(y_s)  # rows are sorted by year: one slice per year
+        for year in np.unique(row_years).tolist():
+            lo, hi = np.searchsorted(row_years, year, "left"), np.searchsorted(row_years, year, "right")
+            out[year].lines.extend(lines[lo:hi])
     line_cents = np.where(done, cents[:n], 0)
     allocated_g = _group_sums(line_cents, starts, sizes)
     rel_by_group: dict[int, list[int]] = defaultdict(list)
@@ -335,7 +340,7 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
             cej_g = {sys_[i].structure.id: Fraction(int(a_cents[i]), 100) for i in range(s, e) if a_cents[i]}
             ref._allocate_family(year, family, Fraction(int(envelope[g]), 100), list(sys_[s:e]),
                                  evaluations, cej_g, rulebook, weight_values, sub)
-            out.merge(sub, tid, multi)
+            out[year].merge(sub, tid, multi)
             continue
         env = Envelope(year=year, family=family, envelope=money(int(envelope[g])), method=methods[g],
                        rate=rates[g], territory=tid)
@@ -346,13 +351,13 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
             _g, _i, sid, reason, _num, rules = rel_rows[k]
             c = int(cents[n + k])
             released_cents += c
-            out.released.append(Released(year, family, sid, reason, Fraction(rel_num[k], den[g] * 100),
+            out[year].released.append(Released(year, family, sid, reason, Fraction(rel_num[k], den[g] * 100),
                                          rules=list(rules), amount=money(c), territory=tid))
         env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
-        out.envelopes.append(env)
+        out[year].envelopes.append(env)
         if g in warnings:
-            out.warnings.append(f"{tid} {warnings[g]}" if multi else warnings[g])
-    return out
+            out[year].warnings.append(f"{tid} {warnings[g]}" if multi else warnings[g])
+    return dict(out)
 
 
 ONE = Fraction(1)

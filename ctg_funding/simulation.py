@@ -104,18 +104,8 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     if engine == "vector":
         from .allocation_vector import allocate_vector
 
-        everything = allocate_vector(sys_, evaluations, scenario.dataset.cej, scenario.rulebook, weights,
-                                     scenario.dataset.territory.id, multi)
-        vector_years = {y: YearResult([], [], [], []) for y in years}
-        for ln in everything.lines:
-            vector_years[ln.year].lines.append(ln)
-        for r in everything.released:
-            vector_years[r.year].released.append(r)
-        for e in everything.envelopes:
-            vector_years[e.year].envelopes.append(e)
-        for w in everything.warnings:  # "[territory ]year family: ..."
-            year = int(w.split(" ", 2)[1 if multi else 0].rstrip(":"))
-            vector_years[year].warnings.append(w)
+        vector_years = allocate_vector(sys_, evaluations, scenario.dataset.cej, scenario.rulebook, weights,
+                                       scenario.dataset.territory.id, multi)
     ds = scenario.dataset
     n1 = reference_year([a.last_year for a in ds.cej], ds.territory.start.year - 1)
     # N-1 places, for the structures the new-places rule (R5) applies to only.
