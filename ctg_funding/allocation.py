@@ -348,7 +348,7 @@ def _apply_floor(lines: list[Line], floor: Fraction) -> str | None:
             before = ln.exact
             if ln.exact < target:
                 ln.exact = target
-                ln.step(f"below the floor: lifted to {fmt_fraction(floor)} EUR x {fmt_fraction(ln.units, 4)} "
+                ln.step(f"below the floor: lifted to {fmt_fraction(floor)} EUR x {fmt_units(ln.units)} "
                         f"units = {fmt_fraction(target, 6)} EUR")
             elif ln.exact > target:
                 ln.exact = ln.exact - deficit * (ln.exact - target) / excess

@@ -31,6 +31,9 @@ def explain_json(result: SimulationResult, structure_id: str, year: int) -> dict
     s = sy.structure
     used = set(params_used(compile_rulebook(rb)))
     used |= {"redistribution.method", "released.destination"}
+    own_method = f"redistribution.method.{line.family}"
+    if own_method in rb.parameters and rb.value(own_method, year):
+        used.add(own_method)  # the family's own method, which wins over redistribution.method
     if env.floor is not None:
         used.add(f"redistribution.floor_per_unit.{line.family}")
     if line.method == "weighted":

@@ -197,3 +197,19 @@ def test_an_output_that_cannot_be_written_is_exit_2_without_traceback(tmp_path):
                                        "--format", "csv", "--output", str(target)])
     assert result.exit_code == 2
     assert f"{target}: cannot read or write it" in result.output and "Traceback" not in result.output
+
+
+def test_floor_per_occupied_place_lifts_the_low_occupancy_creches():
+    # cab-per-unit-floor, 2026: EAJE envelope 1,122,004.94 over places weighted by occupancy (305.5287 weighted
+    # places) gives 3,672.34 per weighted place. Boulogne (61.04%) and Outreau (60.80%) then get about 2,241 and
+    # 2,233 per place, under the 2,300 floor: they are lifted to exactly 2,300 x places (Célestine 60 places =
+    # 138,000.00; Outreau 60 = 138,000.00; Chemin Vert 25 = 57,500.00). The others pay for it and stay above it.
+    data = run_json("simulate", str(SCENARIOS / "cab-per-unit-floor.yaml"), "--year", "2026")
+    eaje = {a["structure_id"]: a for a in data["allocations"] if a["family"] == "EAJE" and a["eligible"]}
+    assert eaje["EAJE-BSM-CELESTINE"]["amount"] == "138000.00"
+    assert eaje["EAJE-OUTREAU-LACORRE"]["amount"] == "138000.00"
+    assert eaje["EAJE-BSM-CHEMIN-VERT"]["amount"] == "57500.00"
+    assert all(Decimal(a["amount"]) >= 2300 * Decimal(a["units"]) for a in eaje.values())
+    assert "R3.floor" in eaje["EAJE-BSM-CELESTINE"]["rules"]
+    env = next(e for e in data["envelopes"] if e["family"] == "EAJE")
+    assert sum(Decimal(a["amount"]) for a in eaje.values()) == Decimal(env["envelope"]) == Decimal("1122004.94")
