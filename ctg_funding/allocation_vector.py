@@ -286,7 +286,7 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
     for g in range(ng):
         if methods[g] == "per_unit" and s_g[g] and not routed[g]:
             rates[g] = Fraction(int(envelope[g]) * scale * int(yd[starts[g]]), 100 * s_g[g])
-    done = live & np.ones(n, dtype=bool)
+    done = live  # the lines this path builds: those of the groups not routed to the reference
     rows = np.flatnonzero(done)
     if len(rows):
         # The rules of a line depend on its fired rules, its group's method, pro rata and the floor only.
@@ -361,8 +361,10 @@ def allocate_vector(sys_: Sequence[StructureYear], evaluations: dict[str, Evalua
 
 
 ONE = Fraction(1)
+# The tuple's layout: these attributes of allocation.Line first, then the packed integers read by the
+# properties below (units num and den, N-1 cents, exact num and den, cents, open days, days in the year).
 _FIELDS = ("year", "structure_id", "family", "line", "unit", "eligible", "reason", "rules", "method", "weight",
-           "rate", "capped", "cap_applies", "_u", "_u_den", "_a_cents", "_num", "_den", "_cents", "_open", "_days")
+           "rate", "capped", "cap_applies")
 
 
 class PackedLine(tuple):
@@ -397,5 +399,5 @@ class PackedLine(tuple):
         return f"PackedLine({self.year}, {self.structure_id!r}, {self.line}, {self.amount})"
 
 
-for _i, _name in enumerate(_FIELDS[:13]):
+for _i, _name in enumerate(_FIELDS):
     setattr(PackedLine, _name, property(operator.itemgetter(_i)))
