@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ctg_funding.rulebook import load_rulebook
-from ctg_funding.scenario import load_scenario
+from ctg_funding.scenario.file import load_scenario
 from ctg_funding.simulation import simulate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -38,3 +40,26 @@ class InputError(Exception):
 
 def input_error(file: str, message: str, row: int | None = None, column: str | None = None) -> InputError:
     return InputError([Problem(file, row, column, message)])
+
+
+def validation_problems(exc: Any, file: str, *, row: int | None = None, prefix: str = "",
+                        name_of: Callable[[tuple], str | None] | None = None) -> list[Problem]:
+    """Every error of a pydantic ValidationError as a Problem of `file`: the one mapping from validation errors to
+    the file/key/row messages users get. `name_of` turns an error location into the key shown (default: the
+    location joined with dots, after `prefix`)."""
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if name_of is not None:
+            key = name_of(loc)
+        else:
+            key = ".".join(str(x) for x in loc) or None
+            if prefix:
+                key = f"{prefix}.{key}" if key else prefix
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif err["type"] == "missing":
+            message = "a value is required"
+        out.append(Problem(file, row, key, message))
+    return out

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
-from .allocation import Envelope, Line, Released, YearResult, allocate_year
+from .allocation.exact import allocate_year
+from .allocation.new_places import new_places_lines, reference_year
+from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .engine import Evaluation, evaluate
-from .engine.facts import StructureYear
-from .new_places import RULE as NEW_PLACES_RULE
-from .new_places import new_places_lines, reference_year
-from .scenario import Scenario, structure_years, weight_fields
+from .engine.compile import compile_rulebook, params_used
+from .rulebook import Rulebook, required
+from .scenario.file import Scenario, weight_fields
+from .scenario.structure_years import StructureYear, structure_years
 
 # Above this many structure-years the vector engine is the default (measured: see README, "National scale").
 VECTOR_THRESHOLD = 10_000
@@ -49,14 +53,18 @@ class WeightValues:
 
 @dataclass
 class SimulationResult:
+    """Everything a run computed: the structure-years, their evaluations, and the allocation's records."""
+
     scenario: Scenario
     years: list[int]
+    engine: str
     structure_years: dict[str, StructureYear]
     evaluations: dict[str, Evaluation]
+    condition_parameters: tuple[str, ...]  # the parameters the rules' conditions read
     lines: list[Line] = field(default_factory=list)
     released: list[Released] = field(default_factory=list)
     envelopes: list[Envelope] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
 
     @property
     def rules_version(self) -> str:
@@ -66,10 +74,37 @@ class SimulationResult:
     def dataset_sha256(self) -> str:
         return self.scenario.dataset.sha256
 
+    def provenance(self) -> dict[str, Any]:
+        """What a result needs to be reproduced: scenario, rules version, dataset hash, years."""
+        sc = self.scenario
+        return {"scenario": sc.name, "scenario_file": str(sc.path) if sc.path else None,
+                "rules_version": self.rules_version, "dataset_sha256": self.dataset_sha256, "years": self.years}
+
+    @functools.cached_property
+    def _lines_by_key(self) -> dict[tuple[str, int], list[Line]]:
+        out: dict[tuple[str, int], list[Line]] = {}
+        for ln in self.lines:
+            out.setdefault((ln.structure_id, ln.year), []).append(ln)
+        return out
+
+    def lines_of(self, structure_id: str, year: int) -> list[Line]:
+        """Every line of a structure in a year (its envelope line first)."""
+        return self._lines_by_key.get((structure_id, year), [])
+
     def line(self, structure_id: str, year: int, line: str | None = None) -> Line | None:
         """The structure's envelope line (bonus_territoire or pilotage) in `year`, or the named line."""
-        return next((ln for ln in self.lines if ln.structure_id == structure_id and ln.year == year
-                     and (ln.line == line if line else ln.line != "bonus_places_nouvelles")), None)
+        return next((ln for ln in self.lines_of(structure_id, year)
+                     if (ln.line == line if line else ln.line != "bonus_places_nouvelles")), None)
+
+    def envelope_of(self, structure_id: str, year: int, family: str) -> Envelope | None:
+        """The envelope a structure's line was shared from (its territory's, that year)."""
+        territory = self.structure_years[f"{structure_id}|{year}"].territory_id
+        return next((e for e in self.envelopes if (e.year, e.family, e.territory) == (year, family, territory)),
+                    None)
+
+    def rulebook_for(self, structure_id: str, year: int) -> Rulebook:
+        """The rulebook a structure-year was evaluated and allocated with (its territory's)."""
+        return self.scenario.rulebook_for(self.structure_years[f"{structure_id}|{year}"].territory_id)
 
 
 def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "durable",
@@ -91,32 +126,31 @@ def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "
 def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
               progress: Callable[[int, int], None] | None) -> SimulationResult:
     years = years or scenario.year_list
+    ds = scenario.dataset
     sys_ = structure_years(scenario, years)
-    evaluations = evaluate(sys_, scenario.rulebook, scenario.dataset.territory, engine=engine)
-    result = SimulationResult(scenario=scenario, years=years, structure_years={sy.id: sy for sy in sys_},
-                              evaluations=evaluations)
-    weights = WeightValues(weight_fields(scenario.dataset, scenario.new_structures), scenario)
+    evaluations = evaluate(sys_, scenario.rulebook, engine, scenario.rulebook_for)
+    result = SimulationResult(scenario=scenario, years=years, engine=engine,
+                              structure_years={sy.id: sy for sy in sys_}, evaluations=evaluations,
+                              condition_parameters=tuple(sorted(params_used(compile_rulebook(scenario.rulebook)))))
+    weights = WeightValues(weight_fields(ds, scenario.new_structures), scenario)
     by_year: dict[int, list[StructureYear]] = {}
     for sy in sys_:
         by_year.setdefault(sy.year, []).append(sy)
-    multi = scenario.dataset.multi_territory
     vector_years: dict[int, YearResult] = {}
     if engine == "vector":
-        from .allocation_vector import allocate_vector
+        from .allocation.vector import allocate_vector
 
-        vector_years = allocate_vector(sys_, evaluations, scenario.dataset.cej, scenario.rulebook, weights,
-                                       scenario.dataset.territory.id, multi)
-    ds = scenario.dataset
-    n1 = reference_year([a.last_year for a in ds.cej], ds.territory.start.year - 1)
+        vector_years = allocate_vector(sys_, evaluations, ds.cej, scenario.rulebook_for, weights)
+    n1 = reference_year([a.last_year for a in ds.cej], min(t.start.year for t in ds.territories) - 1)
     # N-1 places, for the structures the new-places rule (R5) applies to only.
-    r5 = {ev.structure_id for ev in evaluations.values() if NEW_PLACES_RULE in ev.formulas}
+    r5 = {ev.structure_id for ev in evaluations.values() if required.NEW_PLACES in ev.formulas}
     places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days
                  for sy in structure_years(scenario, [n1], only=r5)}
     for index, year in enumerate(years):
-        yr = vector_years.get(year) or _allocate_year(year, by_year.get(year, []), evaluations, ds, scenario, weights,
-                                                      multi, engine)
+        yr = vector_years.get(year) or _allocate_year(year, by_year.get(year, []), evaluations, scenario, weights)
         result.lines.extend(yr.lines)
-        rates = {t: Fraction(scenario.rulebook.value(f"new_places.rate.tranche_{t}", year) or 0) for t in (1, 2, 3)}
+        rates = {t: Fraction(scenario.rulebook.value(required.NEW_PLACES_RATE.format(t), year) or 0)
+                 for t in required.TRANCHES}
         candidates = [sy for sy in by_year.get(year, []) if sy.structure.id in r5]
         result.lines.extend(new_places_lines(year, candidates, evaluations, places_n1, n1, ds.collectivites, rates))
         result.released.extend(yr.released)
@@ -127,18 +161,16 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     return result
 
 
-def _allocate_year(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation], ds, scenario: Scenario,
-                   weights: WeightValues, multi: bool, engine: str) -> YearResult:
-    """One year's envelopes, per territory (the territory id goes on every envelope and released amount)."""
+def _allocate_year(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation], scenario: Scenario,
+                   weights: WeightValues) -> YearResult:
+    """One year's envelopes, territory by territory."""
     groups: dict[str, list[StructureYear]] = {}
     for sy in sys_:
         groups.setdefault(sy.territory_id, []).append(sy)
-    if not multi:
-        groups = {next(iter(groups), ds.territory.id): sys_}
-    out = YearResult([], [], [], [])
+    out = YearResult()
     for tid in sorted(groups):
         members = groups[tid]
         ids = {sy.structure.id for sy in members}
-        cej = ds.cej if not multi else [a for a in ds.cej if a.structure_id in ids]
-        out.merge(allocate_year(year, members, evaluations, cej, scenario.rulebook, weights), tid, multi)
+        cej = [a for a in scenario.dataset.cej if a.structure_id in ids]
+        out.extend(allocate_year(year, members, evaluations, cej, scenario.rulebook_for(tid), weights, tid))
     return out

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rulebook import Rule, Rulebook
-from .conditions import TRUE, All, Any_, Cmp, Operand, param_field, parse, referenced_params
-from .facts import day_number
+from ..rulebook.conditions import TRUE, All, Any_, Cmp, Operand, parse, referenced_params
+from ..rulebook.facts import day_number, param_field
 
 _DURABLE_OP = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 

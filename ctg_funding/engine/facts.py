@@ -1,98 +1,66 @@
-"""Structure-years as facts: flat JSON-safe mappings that the rule conditions test.
+"""Facts for the evaluators, built from the one table of fact fields (`rulebook.facts.FIELDS`).
 
-durable-rules passes facts through json.dumps, so a fact holds only text, integers, floats and booleans: dates
-are days since 1970-01-01 and Decimals become floats (they are only compared, never summed, in conditions).
+durable-rules takes one JSON-safe dict per structure-year (`build_fact`); the vector evaluator takes one NumPy
+column per field (`fact_columns`). Both carry the same values, and a parameter a condition reads is the value in
+force on 1 January of the fact's year in the rulebook of the fact's territory.
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..model import Structure
+import numpy as np
+
 from ..rulebook import Rulebook
-from .conditions import param_field
+from ..rulebook.facts import FIELD_BY_NAME, FIELDS, json_value, param_field
 
-EPOCH = dt.date(1970, 1, 1)
-NEVER = 10**7  # days since 1970 for "no such date" (year 29349): later than any year simulated
-
-
-def day_number(d: dt.date | None) -> int:
-    return NEVER if d is None else (d - EPOCH).days
+RulebookOf = Callable[[str], Rulebook]  # territory id -> the rulebook its structures are evaluated with
 
 
-@dataclass(slots=True)  # not frozen: a frozen init costs twice as much, and there are 600,000 at national scale
-class StructureYear:
-    """What the engine knows of one structure in one year, after the scenario's changes.
-
-    `unit_days` is the sum over the days the structure is open of its units that day, so that its units
-    pro rata temporis are unit_days / year_days. `units` is its units on its first open day of the year (or on
-    1 January if closed all year), which is what thresholds such as a post's minimum ETP test.
-    """
-
-    structure: Structure
-    year: int
-    open_days: int
-    unit_days: Decimal
-    units: Decimal
-    in_territory: bool
-    signatory_support: bool
-    ps_funded: bool
-    has_cej: bool
-    # Multi-territory datasets: the structure's territory, its CTG dates and the parameters its territory fixes
-    # (its pilotage deadline) where the scenario does not; empty for the territory given to `evaluate`.
-    territory_id: str = ""
-    ctg_start: dt.date | None = None
-    ctg_end: dt.date | None = None
-    territory_params: tuple[tuple[str, Any], ...] = ()
-
-    # Derived once at creation: at national scale they are read millions of times.
-    id: str = field(init=False, repr=False, compare=False)
-    year_days: int = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.id = f"{self.structure.id}|{self.year}"
-        self.year_days = 366 if calendar.isleap(self.year) else 365
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date):
-        return day_number(value)
-    if value is None:
-        return 0  # a parameter with no value (e.g. no CTG renewal) compares as 1970-01-01 / zero
-    return value
-
-
-def build_fact(sy: StructureYear, rulebook: Rulebook, ctg_start: dt.date, ctg_end: dt.date,
-               params: set[str]) -> dict[str, Any]:
-    s = sy.structure
-    fact: dict[str, Any] = {
-        "id": sy.id,
-        "structure_id": s.id,
-        "year": sy.year,
-        "type": s.type,
-        "commune_id": s.commune_id,
-        "manager_id": s.manager_id,
-        "in_territory": sy.in_territory,
-        "signatory_support": sy.signatory_support,
-        "ps_funded": sy.ps_funded,
-        "open_days": sy.open_days,
-        "year_days": sy.year_days,
-        "year_first_day": day_number(dt.date(sy.year, 1, 1)),
-        "year_last_day": day_number(dt.date(sy.year, 12, 31)),
-        "units": float(sy.units),
-        "post_status": s.post_status.value if s.post_status else "",
-        "converted_on_day": day_number(s.converted_on),
-        "ctg_start_day": day_number(sy.ctg_start or ctg_start),
-        "ctg_end_day": day_number(sy.ctg_end or ctg_end),
-        "has_cej": sy.has_cej,
-    }
-    own = dict(sy.territory_params)
+def build_fact(sy: Any, params: Sequence[str], rulebook_of: RulebookOf) -> dict[str, Any]:
+    """One structure-year as a durable-rules fact: every fact field, and the parameters the conditions read."""
+    fact = {f.name: f.read(sy) for f in FIELDS}
+    rulebook = rulebook_of(sy.territory_id)
     for name in params:
-        fact[param_field(name)] = _json_number(own[name] if name in own else rulebook.value(name, sy.year))
+        fact[param_field(name)] = json_value(rulebook.value(name, sy.year))
     return fact
+
+
+def fact_columns(structure_years: Sequence[Any], fields: set[str], params: Sequence[str],
+                 rulebook_of: RulebookOf) -> dict[str, np.ndarray]:
+    """The facts as columns (only the `fields` asked), with the values `build_fact` gives them."""
+    n = len(structure_years)
+    cols: dict[str, np.ndarray] = {}
+    years = np.fromiter((sy.year for sy in structure_years), dtype=np.int64, count=n)
+    for name in fields:
+        spec = FIELD_BY_NAME.get(name)
+        if spec is None:
+            continue
+        if spec.by_year:  # read once per distinct year
+            first = {}
+            for sy in structure_years:
+                first.setdefault(sy.year, spec.read(sy))
+            cols[name] = np.fromiter((first[y] for y in years.tolist()), dtype=spec.dtype, count=n)
+        elif spec.dtype == "object":
+            cols[name] = np.array([spec.read(sy) for sy in structure_years], dtype=object)
+        else:
+            cols[name] = np.fromiter((spec.read(sy) for sy in structure_years), dtype=spec.dtype, count=n)
+    keys = [(sy.territory_id, sy.year) for sy in structure_years]
+    for name in params:
+        if param_field(name) not in fields:
+            continue
+        table = {key: json_value(rulebook_of(key[0]).value(name, key[1])) for key in dict.fromkeys(keys)}
+        cols[param_field(name)] = _array([table[key] for key in keys])
+    return cols
+
+
+def _array(values: list[Any]) -> np.ndarray:
+    kinds = {type(v) for v in values}
+    if kinds <= {bool}:
+        return np.array(values, dtype=bool)
+    if kinds <= {int, bool}:
+        return np.array(values, dtype=np.int64)
+    if kinds <= {int, float, bool}:
+        return np.array(values, dtype=np.float64)
+    return np.array(values, dtype=object)

@@ -1,0 +1,63 @@
+"""R5: the new-places bonus of EAJE, on its own line, outside the CEJ envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..inputs.model import Collectivite
+from ..money import money
+from ..rulebook import required
+from .results import Line
+
+LINE = "bonus_places_nouvelles"
+
+
+@dataclass(slots=True)
+class NewPlacesLine(Line):
+    """A line of R5, with what decided it: the places of N-1, the commune's tranche and whether it is QPV/ZRR."""
+
+    n1: int = 0
+    places_n1: Fraction = Fraction(0)
+    commune_id: str = ""
+    tranche: int = 0
+    qpv: bool = False
+
+
+def reference_year(cej_years: list[int], default: int) -> int:
+    """N-1: the last year of the CEJ (the latest last_year of the dataset's CEJ actions)."""
+    return max(cej_years) if cej_years else default
+
+
+def new_places_lines(year: int, sys_: Sequence[Any], evaluations: Mapping[str, Any],
+                     places_n1: Mapping[str, Fraction], n1: int, collectivites: Mapping[str, Collectivite],
+                     rate_of: Mapping[int, Fraction]) -> list[NewPlacesLine]:
+    """One line per eligible EAJE with more places (pro rata temporis) in `year` than in N-1."""
+    out: list[NewPlacesLine] = []
+    if year <= n1:
+        return out
+    for sy in sys_:
+        ev = evaluations[sy.id]
+        if required.NEW_PLACES not in ev.fired or not ev.eligible:
+            continue
+        places = Fraction(sy.unit_days) / sy.year_days
+        before = places_n1.get(sy.structure.id, Fraction(0))
+        new = places - before
+        if new <= 0:
+            continue
+        commune = collectivites[sy.structure.commune_id]
+        qpv = commune.qpv_zrr
+        tranche = 1 if qpv else (commune.tranche or 3)
+        rate = rate_of[tranche]
+        exact = new * rate
+        amount = money(round(exact * 100))  # no envelope to balance: each amount rounded to the cent (half even)
+        rules = [required.NEW_PLACES, *([required.QPV_ZRR_TRANCHE_1] if qpv and commune.tranche != 1 else []),
+                 ev.classify_rule]
+        out.append(NewPlacesLine(year=year, structure_id=sy.structure.id, family=ev.family, line=LINE,
+                                 unit="new places", units=new, eligible=True, reason=None, rules=rules,
+                                 method="new_places", rate=rate, base=exact, exact=exact, amount=amount,
+                                 share=Fraction(sy.open_days, sy.year_days), n1=n1, places_n1=before,
+                                 commune_id=commune.id, tranche=tranche, qpv=qpv))
+    return out

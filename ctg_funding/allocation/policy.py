@@ -1,0 +1,106 @@
+"""The allocation policy, decided once for both allocators: per family and year, the method, the floor, where
+released amounts go, which parameters decided them; which rules a line and a released amount cite; and which
+family-years the vector allocator hands to the exact one.
+
+The exact allocator (`exact`) and the vector allocator (`vector`) both read this module: neither decides any of
+these on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from ..rulebook import Rulebook, required
+
+FLOOR_UNMET = "floor_unmet"  # the kind of warning for a floor that the structures above it cannot pay for
+
+
+@dataclass(frozen=True)
+class FamilyPolicy:
+    year: int
+    family: str
+    method: str  # historical | per_unit | weighted
+    floor: Decimal | None  # floor per unit; None (or 0) for none
+    destination: str  # caf | redistribute
+    weight: str | None  # the weight expression (weighted only)
+    parameters: tuple[str, ...]  # the parameters read to decide the above (explain lists them)
+    exact_only: bool  # the vector allocator hands this family-year to the exact one
+
+    @property
+    def method_rule(self) -> str:
+        return required.METHOD_RULES[self.method]
+
+
+def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[str | None],
+                  cap_params: Iterable[str | None] = ()) -> FamilyPolicy:
+    """The policy of one family in one year. `forced` are the methods the family's method rules force on its
+    structures (one method forced by all of them wins); `cap_params` the caps that apply to its eligible ones."""
+    methods = {m for m in forced if m}
+    own = required.family_method(family)
+    own_value = rulebook.value(own, year) if own in rulebook.parameters else None
+    parameters = [required.METHOD]
+    if own_value:
+        parameters.append(own)
+    method = methods.pop() if len(methods) == 1 else own_value or rulebook.value(required.METHOD, year)
+    floor_param = required.family_floor(family)
+    floor = rulebook.value(floor_param, year) if floor_param in rulebook.parameters else None
+    parameters.append(required.DESTINATION)
+    if floor:
+        parameters.append(floor_param)
+    weight = str(rulebook.value(required.WEIGHT, year)) if method == "weighted" else None
+    if weight is not None:
+        parameters.append(required.WEIGHT)
+    destination = rulebook.value(required.DESTINATION, year)
+    # The vector allocator works in integer cents over one denominator per group: weights (expressions),
+    # redistribution and caps that are not whole cents are left to the exact allocator.
+    odd_cap = any((Fraction(rulebook.value(c, year)) * 100).denominator != 1 for c in set(cap_params) if c)
+    exact_only = method == "weighted" or destination == "redistribute" or odd_cap
+    return FamilyPolicy(year, family, method, floor, destination, weight, tuple(parameters), exact_only)
+
+
+def line_rules(fired: Iterable[str], formulas: Iterable[str], method: str, pro_rata: bool, floored: bool,
+               received: bool) -> list[str]:
+    """The rules a line cites: those that fired on it (but formula rules, which have their own line), pro rata
+    temporis, the method, the floor when it moved amounts, and the released amounts it received."""
+    skip = set(formulas)
+    rules = [r for r in fired if r not in skip]
+    if pro_rata:
+        rules.append(required.PRO_RATA_TEMPORIS)
+    rules.append(required.METHOD_RULES[method])
+    if floored:
+        rules.append(required.FLOOR)
+    if received:
+        rules.append(required.RELEASED)
+    return rules
+
+
+def ineligible_release(reason: str | None, reason_rule: str | None) -> tuple[str, list[str]]:
+    """An ineligible structure's own N-1 amount: released with its reason and the rule that gave it."""
+    return reason or "", [*([reason_rule] if reason_rule else []), required.RELEASED]
+
+
+def closed_release() -> tuple[str, list[str]]:
+    """The part of a historical amount that a structure open part of the year cannot take."""
+    return required.CLOSED, [required.PRO_RATA_TEMPORIS, required.RELEASED]
+
+
+def cap_release(cap_rule: str | None, cap_reason: str | None) -> tuple[str, list[str]]:
+    """The part of an amount above its cap (R4)."""
+    return cap_reason or required.CAPPED, [*([cap_rule] if cap_rule else []), required.RELEASED]
+
+
+def whole_release(rulebook: Rulebook, ctg_off: bool) -> tuple[str, list[str]]:
+    """A per-unit envelope that no eligible structure can share: in a year no CTG covers, released as the R1
+    rule says (whatever else its structures fail); otherwise as NO_ELIGIBLE_STRUCTURE."""
+    if ctg_off:
+        rule = rulebook.rules[required.CTG_NOT_IN_FORCE]
+        return rule.then["reason"], [rule.id, required.RELEASED]
+    return required.NOBODY_ELIGIBLE, [required.NO_ELIGIBLE_STRUCTURE, required.RELEASED]
+
+
+def ctg_off(fired_sets: Iterable[Iterable[str]]) -> bool:
+    """Whether the R1 rule (no CTG in force) fired on any structure of the family-year."""
+    return any(required.CTG_NOT_IN_FORCE in fired for fired in fired_sets)

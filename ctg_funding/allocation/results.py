@@ -1,0 +1,109 @@
+"""What an allocation produces, for each year: one line per structure and line of payment, the amounts released,
+the envelopes, and warnings. Each carries the figures the allocator read and computed (its record), from which
+`allocation.trace` rebuilds the arithmetic of any amount, whichever allocator ran."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from ..money import ZERO
+
+
+@dataclass(slots=True)  # slots: there are 600,000 of them at national scale
+class Line:
+    """One structure's result in one year on one line of payment, with the figures that decided it."""
+
+    year: int
+    structure_id: str
+    family: str
+    line: str
+    unit: str
+    units: Fraction  # pro rata temporis
+    eligible: bool
+    reason: str | None
+    rules: list[str]
+    method: str
+    cej_amount: Fraction = Fraction(0)  # N-1 CEJ amount (historical)
+    share: Fraction = Fraction(0)  # open days / days in the year
+    weight: Fraction | None = None
+    rate: Fraction | None = None
+    base: Fraction = Fraction(0)  # the method's exact amount, before the floor and redistribution
+    extra: Fraction = Fraction(0)  # received from released amounts (released.destination = redistribute)
+    exact: Fraction = Fraction(0)  # the exact amount before rounding
+    amount: Decimal = ZERO
+    capped: bool = False  # the cap cut its amount
+    cap: Fraction | None = None  # R4: the cap per unit that applied to it (after the deadline), if any
+
+
+@dataclass
+class Released:
+    """An amount of a family's envelope that no structure takes, with why and where it goes."""
+
+    year: int
+    family: str
+    structure_id: str | None
+    reason: str
+    exact: Fraction
+    destination: str = "caf"
+    rules: list[str] = field(default_factory=list)
+    amount: Decimal = ZERO
+    territory: str = ""
+
+
+@dataclass
+class Envelope:
+    """A family's envelope in a year and territory, what became of it, and the figures of its redistribution."""
+
+    year: int
+    family: str
+    envelope: Decimal
+    allocated: Decimal = ZERO
+    released: Decimal = ZERO
+    redistributed: Decimal = ZERO
+    method: str = ""
+    rate: Fraction | None = None
+    floor: Decimal | None = None
+    territory: str = ""
+    parameters: tuple[str, ...] = ()  # the parameters read to decide its method, floor and destination
+    units_total: Fraction | None = None  # eligible (weighted) units that share it (per_unit, weighted)
+    floor_deficit: Fraction = Fraction(0)  # what lifting every structure to the floor costs
+    floor_excess: Fraction = Fraction(0)  # what the structures above the floor have above it
+    moved: Fraction = Fraction(0)  # exact released amount redistributed within the family
+
+    @property
+    def balanced(self) -> bool:
+        return self.allocated + self.released == self.envelope
+
+    @property
+    def floor_met(self) -> bool:
+        """The floor could be paid for by the structures above it (or cost nothing)."""
+        return self.floor_deficit <= self.floor_excess
+
+
+@dataclass(frozen=True, order=True)
+class Warning:
+    """Something a finance officer must know about a family-year (e.g. a floor that cannot be met)."""
+
+    year: int
+    family: str
+    territory: str
+    kind: str
+    floor: Decimal
+    deficit: Fraction
+    excess: Fraction
+
+
+@dataclass
+class YearResult:
+    lines: list = field(default_factory=list)
+    released: list[Released] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+    def extend(self, other: YearResult) -> None:
+        self.lines.extend(other.lines)
+        self.released.extend(other.released)
+        self.envelopes.extend(other.envelopes)
+        self.warnings.extend(other.warnings)

@@ -1,0 +1,514 @@
+"""The exact allocation over every (year, territory, family) at once: the same cents as `exact`, for national scale.
+
+Every amount of a family-year is an integer numerator over one common denominator per group (Python ints in
+NumPy object arrays, so nothing overflows): units are the structure-year's unit-days scaled to integers, so that
+
+    per_unit   exact cents_i = envelope cents x U_i / sum of eligible U        (denominator: sum of eligible U)
+    historical exact cents_i = N-1 cents x open days / year days, capped     (denominator: year days x scale)
+
+and the floor and the rounding (floor of each amount, then one more cent to the largest remainders, ties by
+structure id then position, as `exact.largest_remainder`) work on those integers group by group. The run goes in
+stages over one `_Groups` record: group the rows, read the policy of each group, the methods, the released
+amounts, the floors, one rounding, then the results. Family-years that the policy marks `exact_only` are
+allocated by `exact.allocate_family`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..money import money
+from ..rulebook import Rulebook, required
+from . import exact, policy
+from .policy import FamilyPolicy
+from .results import Envelope, Released, Warning, YearResult
+
+ONE = Fraction(1)
+
+
+class PackedLine(NamedTuple):
+    """A line of the vector allocator: the attributes of results.Line, with its exact figures kept as integers
+    and turned into Fractions and Decimals only when read. At national scale most lines are only summed."""
+
+    year: int
+    structure_id: str
+    family: str
+    line: str
+    unit: str
+    eligible: bool
+    reason: str | None
+    rules: list[str]
+    method: str
+    weight: Fraction | None
+    rate: Fraction | None
+    capped: bool
+    units_num: int  # units pro rata temporis = units_num / units_den
+    units_den: int
+    cej_cents: int
+    num: int  # exact amount = num / den100 euros
+    den100: int
+    cents: int
+    open_days: int
+    year_days: int
+    base_num: int  # the method's amount before the floor = base_num / base_den100 euros
+    base_den100: int
+    cap_cents: int | None
+
+    @property
+    def units(self) -> Fraction:
+        return Fraction(self.units_num, self.units_den)
+
+    @property
+    def cej_amount(self) -> Fraction:
+        return Fraction(self.cej_cents, 100)
+
+    @property
+    def exact(self) -> Fraction:
+        return Fraction(self.num, self.den100)
+
+    @property
+    def base(self) -> Fraction:
+        return Fraction(self.base_num, self.base_den100)
+
+    @property
+    def amount(self) -> Any:
+        return money(self.cents)
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.open_days, self.year_days)
+
+    @property
+    def cap(self) -> Fraction | None:
+        return None if self.cap_cents is None else Fraction(self.cap_cents, 100)
+
+    @property
+    def extra(self) -> Fraction:
+        return Fraction(0)  # released amounts are redistributed by the exact allocator only
+
+
+@dataclass
+class _Groups:
+    """The rows sorted by (year, territory, family), each group's policy and the integer figures of each row."""
+
+    sys_: list[Any]
+    evs: list[Any]
+    starts: np.ndarray
+    sizes: np.ndarray
+    g_year: list[int]
+    g_terr: list[str]
+    g_fam: list[str]
+    families: np.ndarray  # per row
+    years: np.ndarray  # per row
+    policies: list[FamilyPolicy] = field(default_factory=list)
+    routed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    a_cents: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    envelope: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    elig: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    od: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    yd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    big_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    scale: int = 1
+
+    @property
+    def n(self) -> int:
+        return len(self.sys_)
+
+    @property
+    def ng(self) -> int:
+        return len(self.starts)
+
+    @property
+    def g_of(self) -> np.ndarray:
+        return np.repeat(np.arange(self.ng), self.sizes)
+
+    def rows(self, g: int) -> range:
+        return range(int(self.starts[g]), int(self.starts[g] + self.sizes[g]))
+
+
+@dataclass
+class _Amounts:
+    """Exact amounts as integer numerators over one denominator per group (x 100: cents), and the figures the
+    lines and envelopes record."""
+
+    num: np.ndarray
+    den: np.ndarray
+    capped: np.ndarray
+    cap_cents: list[int | None]
+    s_g: np.ndarray  # eligible scaled units per group (per_unit)
+    whole: dict[int, bool]  # per_unit groups that nobody eligible shares: g -> whether no CTG was in force
+    base_num: np.ndarray  # the methods' amounts, before the floor
+    base_den: np.ndarray
+    before_cap: np.ndarray  # historical amounts before the cap, and the cap's ceiling
+    ceiling: np.ndarray
+    floor_rows: np.ndarray  # rows whose amount the floor moved
+    floors: dict[int, tuple[Fraction, Fraction]] = field(default_factory=dict)  # g -> (deficit, excess)
+
+
+class _Items(NamedTuple):
+    """Released amounts of the vectorised groups: (group, row or -1, structure id, reason, numerator, rules)."""
+
+    rows: list[tuple[int, int, str | None, str, Any, list[str]]]
+    group: np.ndarray
+    num: np.ndarray
+
+
+def _scale(values: Any) -> int:
+    """A power of ten that makes every unit-days value an integer."""
+    places = 0
+    for value in values:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            places = -exponent
+    return 10**places
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per contiguous group sums of an object (or int) array, one per group."""
+    if not len(starts):
+        return np.zeros(0, dtype=object)
+    sums = np.add.reduceat(values.astype(object), starts)
+    return np.where(sizes > 0, sums, 0)
+
+
+def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], cej: Sequence[Any],
+                    rulebook_of: Callable[[str], Rulebook], weights: Any) -> dict[int, YearResult]:
+    """Every family-year of every territory, by year: the lines, released amounts and envelopes of `exact`."""
+    if not sys_:
+        return {}
+    gr = _group(sys_, evaluations)
+    _read_figures(gr, cej)
+    _decide(gr, rulebook_of)
+    am = _methods(gr, rulebook_of)
+    items = _released(gr, am, rulebook_of)
+    warnings = _floors(gr, am, items)
+    cents = _round(gr, am, items)
+    return _results(gr, am, items, cents, warnings, rulebook_of, weights)
+
+
+def _group(sys_: Sequence[Any], evaluations: Mapping[str, Any]) -> _Groups:
+    """Rows sorted by (year, territory, family), rows kept in their order within a group (stable)."""
+    n = len(sys_)
+    evs = [evaluations[sy.id] for sy in sys_]
+    years_in = np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n)
+    fam_codes, fam_names = pd.factorize(np.array([ev.family for ev in evs], dtype=object), sort=True)
+    terr_codes, terr_names = pd.factorize(np.array([sy.territory_id for sy in sys_], dtype=object), sort=True)
+    order = np.lexsort((fam_codes, terr_codes, years_in))
+    y_s, t_s, f_s = years_in[order], terr_codes[order], fam_codes[order]
+    change = (y_s[1:] != y_s[:-1]) | (t_s[1:] != t_s[:-1]) | (f_s[1:] != f_s[:-1])
+    starts = np.flatnonzero(np.r_[True, change])
+    families = np.asarray(fam_names, dtype=object)[f_s]
+    return _Groups(sys_=[sys_[i] for i in order.tolist()], evs=[evs[i] for i in order.tolist()], starts=starts,
+                   sizes=np.diff(np.r_[starts, n]), g_year=y_s[starts].tolist(),
+                   g_terr=np.asarray(terr_names, dtype=object)[t_s][starts].tolist(),
+                   g_fam=families[starts].tolist(), families=families, years=y_s)
+
+
+def _read_figures(gr: _Groups, cej: Sequence[Any]) -> None:
+    """Each row's N-1 cents (its structure's actions that ended before the row's year), eligibility, days, units
+    scaled to integers, and each group's envelope."""
+    n = gr.n
+    cej_frame = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],
+                              "cents": [int(Fraction(a.amount) * 100) for a in cej]})
+    gr.a_cents = np.zeros(n, dtype=np.int64)
+    if len(cej_frame):
+        rows = pd.DataFrame({"sid": [ev.structure_id for ev in gr.evs], "year": gr.years}).reset_index()
+        merged = rows.merge(cej_frame, on="sid")
+        merged = merged[merged["last_year"] < merged["year"]]
+        summed = merged.groupby("index")["cents"].sum()
+        gr.a_cents[summed.index.to_numpy()] = summed.to_numpy()
+    gr.elig = np.fromiter((ev.eligible for ev in gr.evs), dtype=bool, count=n)
+    gr.od = np.fromiter((sy.open_days for sy in gr.sys_), dtype=np.int64, count=n)
+    gr.yd = np.fromiter((sy.year_days for sy in gr.sys_), dtype=np.int64, count=n)
+    # Unit-days repeat from year to year: read and scale each distinct value once.
+    unit_days = [sy.unit_days for sy in gr.sys_]
+    distinct = dict.fromkeys(unit_days)
+    gr.scale = _scale(distinct)
+    for v in distinct:
+        distinct[v] = int(v * gr.scale)
+    gr.big_u = np.array([distinct[v] for v in unit_days], dtype=object)
+    gr.envelope = _group_sums(gr.a_cents, gr.starts, gr.sizes)
+
+
+def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> None:
+    """Each group's policy (the same decision as the exact allocator's)."""
+    memo: dict[tuple, FamilyPolicy] = {}
+    gr.routed = np.zeros(gr.ng, dtype=bool)
+    for g in range(gr.ng):
+        evs = gr.evs[gr.starts[g]:gr.starts[g] + gr.sizes[g]]
+        forced = frozenset(ev.method for ev in evs if ev.method)
+        caps = frozenset(ev.cap_param for ev in evs if ev.cap_param and ev.eligible)
+        key = (gr.g_terr[g], gr.g_year[g], gr.g_fam[g], forced, caps)
+        if key not in memo:  # tens of thousands of groups, a few distinct policies
+            memo[key] = policy.family_policy(rulebook_of(gr.g_terr[g]), gr.g_fam[g], gr.g_year[g], forced, caps)
+        gr.policies.append(memo[key])
+        gr.routed[g] = memo[key].exact_only
+
+
+def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
+    """R3.historical (own N-1 amount, pro rata temporis, within the cap) and R3.per_unit (one rate per unit)."""
+    n, g_of, scale = gr.n, gr.g_of, gr.scale
+    hist_g = np.array([p.method == "historical" for p in gr.policies])
+    live = ~gr.routed[g_of]
+    hist = hist_g[g_of]
+    obj = lambda a: a.astype(object)  # noqa: E731
+    keep = hist & live & gr.elig & (gr.a_cents > 0)
+    amount = np.where(keep, obj(gr.a_cents) * obj(gr.od) * scale, 0)
+    cap_cents: list[int | None] = [None] * n
+    cap_num = np.zeros(n, dtype=object)
+    for i in np.flatnonzero(keep).tolist():
+        ev = gr.evs[i]
+        if ev.cap_param:
+            cap_cents[i] = int(Fraction(rulebook_of(gr.g_terr[g_of[i]]).value(ev.cap_param, gr.years[i])) * 100)
+            cap_num[i] = cap_cents[i]
+    has_cap = np.array([c is not None for c in cap_cents], dtype=bool)
+    ceiling = cap_num * gr.big_u
+    capped = has_cap & (amount > ceiling)
+    num = np.where(hist & live, np.where(capped, ceiling, amount), 0)
+    den = np.ones(gr.ng, dtype=object)
+    hist_groups = np.flatnonzero(hist_g & ~gr.routed)
+    den[hist_groups] = (obj(gr.yd) * scale)[gr.starts[hist_groups]]
+    # per_unit
+    s_g = _group_sums(np.where(gr.elig, gr.big_u, 0), gr.starts, gr.sizes)
+    pu_groups = np.flatnonzero(~hist_g & ~gr.routed)
+    whole = {}
+    for g in pu_groups.tolist():
+        if s_g[g]:
+            den[g] = s_g[g]
+        else:
+            whole[g] = policy.ctg_off(ev.fired for ev in gr.evs[gr.starts[g]:gr.starts[g] + gr.sizes[g]])
+    sel = ~hist & live & gr.elig & (s_g[g_of] != 0)
+    num = np.where(sel, gr.envelope[g_of] * gr.big_u, num)
+    return _Amounts(num=num, den=den, capped=capped, cap_cents=cap_cents, s_g=s_g, whole=whole,
+                    base_num=num.copy(), base_den=den.copy(), before_cap=amount, ceiling=ceiling,
+                    floor_rows=np.zeros(n, dtype=bool))
+
+
+def _released(gr: _Groups, am: _Amounts, rulebook_of: Callable[[str], Rulebook]) -> _Items:
+    """Released amounts of the vectorised groups, in the exact allocator's order: per line, ineligible, closed,
+    capped; then a group's whole envelope when nobody eligible shares it."""
+    g_of, scale, obj = gr.g_of, gr.scale, (lambda a: a.astype(object))
+    hist = np.array([p.method == "historical" for p in gr.policies])[g_of] & ~gr.routed[g_of]
+    keep = hist & gr.elig & (gr.a_cents > 0)
+    closed_rel = np.where(keep & (gr.od < gr.yd), obj(gr.a_cents) * obj(gr.yd - gr.od) * scale, 0)
+    inel_rel = np.where(hist & ~gr.elig & (gr.a_cents > 0), obj(gr.a_cents) * obj(gr.yd) * scale, 0)
+    cap_rel = np.where(am.capped, am.before_cap - am.ceiling, 0)
+    rows: list[tuple[int, int, str | None, str, Any, list[str]]] = []
+    for i in np.flatnonzero((inel_rel != 0) | (closed_rel != 0) | am.capped).tolist():
+        g, ev, sid = int(g_of[i]), gr.evs[i], gr.sys_[i].structure.id
+        if inel_rel[i]:
+            reason, rules = policy.ineligible_release(ev.reason, ev.reason_rule)
+            rows.append((g, i, sid, reason, inel_rel[i], rules))
+            continue
+        if gr.od[i] < gr.yd[i]:
+            reason, rules = policy.closed_release()
+            rows.append((g, i, sid, reason, closed_rel[i], rules))
+        if am.capped[i]:
+            reason, rules = policy.cap_release(ev.cap_rule, ev.cap_reason)
+            rows.append((g, i, sid, reason, cap_rel[i], rules))
+    for g, off in am.whole.items():
+        if gr.envelope[g]:
+            reason, rules = policy.whole_release(rulebook_of(gr.g_terr[g]), off)
+            rows.append((g, -1, None, reason, gr.envelope[g], rules))
+    rows.sort(key=lambda r: (r[0], r[1] if r[1] >= 0 else gr.n))  # stable: a row's items keep their order
+    return _Items(rows, np.array([r[0] for r in rows], dtype=np.int64),
+                  np.array([r[4] for r in rows] + [0], dtype=object)[:-1])
+
+
+def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
+    """R3.floor on top of either method, over the eligible rows of each group that has one; the warnings of the
+    floors that cannot be met, by group."""
+    warnings: dict[int, Warning] = {}
+    for g in range(gr.ng):
+        pol = gr.policies[g]
+        if not pol.floor or gr.routed[g]:
+            continue
+        s, e = int(gr.starts[g]), int(gr.starts[g] + gr.sizes[g])
+        idx = np.arange(s, e)[gr.elig[s:e]]
+        f = Fraction(pol.floor) * 100
+        mult = f.denominator * gr.scale * int(gr.yd[s])
+        d1 = am.den[g] * mult
+        scaled = am.num[idx] * mult
+        target = np.array([f.numerator * int(u) * am.den[g] for u in gr.big_u[idx]], dtype=object)
+        gap = target - scaled
+        deficit = sum((x for x in gap if x > 0), 0)
+        excess = sum((-x for x in gap if x < 0), 0)
+        am.floors[g] = (Fraction(deficit, d1 * 100), Fraction(excess, d1 * 100))
+        if not deficit:
+            continue
+        am.floor_rows[idx] = True
+        if deficit <= excess:
+            above = np.where(gap < 0, scaled * excess - deficit * (-gap), scaled * excess)
+            new = np.where(gap > 0, target * excess, above)
+            rescale, am.den[g] = mult * excess, d1 * excess
+        else:
+            total, units = sum(scaled, 0), sum(gr.big_u[idx], 0)
+            if units:
+                new = np.array([total * int(u) for u in gr.big_u[idx]], dtype=object)
+                rescale, am.den[g] = mult * units, d1 * units
+            else:
+                new = np.zeros(len(idx), dtype=object)
+                rescale, am.den[g] = mult, d1
+            warnings[g] = Warning(gr.g_year[g], gr.g_fam[g], gr.g_terr[g], policy.FLOOR_UNMET, pol.floor,
+                                  *am.floors[g])
+        am.num[s:e] = am.num[s:e] * rescale
+        am.num[idx] = new
+        if len(items.group):
+            items.num[:] = np.where(items.group == g, items.num * rescale, items.num)
+    return warnings
+
+
+def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
+    """One rounding per group: the lines and the released amounts share the envelope's cents (largest
+    remainder, ties by structure id then position, exactly as `exact.largest_remainder`)."""
+    n, g_of, rel_g = gr.n, gr.g_of, items.group
+    items_g = np.r_[g_of, rel_g]
+    items_num = np.r_[am.num, items.num] if len(rel_g) else am.num
+    items_den = am.den[items_g]
+    floor_cents = items_num // items_den
+    rem = items_num - floor_cents * items_den
+    rel_pos = gr.sizes[rel_g] + np.arange(len(rel_g)) - np.searchsorted(rel_g, rel_g, side="left")
+    position = np.r_[np.arange(n) - gr.starts[g_of], rel_pos]
+    keys = [ev.structure_id for ev in gr.evs] + [r[2] or "" for r in items.rows]
+    live_items = ~gr.routed[items_g]
+    # Cents left per group after flooring (int64 is exact here: every figure is at most the envelope's cents).
+    fc = np.where(live_items, floor_cents, 0).astype(np.int64)
+    sums = np.zeros(gr.ng, dtype=np.int64)
+    sums += np.add.reduceat(fc[:n], gr.starts) if n else 0
+    np.add.at(sums, rel_g, fc[n:])
+    left = np.array([int(x) for x in gr.envelope], dtype=np.int64) - sums
+    count = gr.sizes + np.bincount(rel_g, minlength=gr.ng)
+    bad = ~gr.routed & ((left < 0) | (left > count))
+    if bad.any():
+        g = int(np.flatnonzero(bad)[0])
+        raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
+    # Only amounts with a remainder can take an extra cent: the remainders of a group add up to `left` whole
+    # cents, each below one, so at least `left` of them are non-zero (and a zero remainder is never bumped).
+    idx = np.flatnonzero(live_items & (rem != 0))
+    key_code = pd.factorize(np.array(keys, dtype=object), sort=True)[0]
+    # Rank by remainder (as a float ratio), then structure id, then position. Float rounding keeps the order of
+    # different remainders or makes them equal, never swaps them: where the float values at a group's cut-off
+    # are equal, that group is ranked again with the exact integers below.
+    ratio = (rem[idx] / items_den[idx]).astype(np.float64)
+    order = np.lexsort((position[idx], key_code[idx], -ratio, items_g[idx]))
+    ranked, gs, rs = idx[order], items_g[idx][order], ratio[order]
+    first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
+    bump = np.arange(len(gs)) - group_start < left[gs]
+    cut = np.flatnonzero(first)
+    for a, b in zip(cut.tolist(), [*cut[1:].tolist(), len(gs)][:len(cut)], strict=True):
+        k = int(left[gs[a]])
+        if 0 < k < b - a and rs[a + k - 1] == rs[a + k]:
+            again = sorted(range(a, b), key=lambda j: (-rem[ranked[j]], key_code[ranked[j]], position[ranked[j]]))
+            ranked[a:b] = ranked[again]
+    cents = floor_cents.copy()
+    cents[ranked[bump]] += 1
+    return cents
+
+
+def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
+    """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor):
+    lines with the same rules share one list."""
+    g_of, evs = gr.g_of, gr.evs
+    fired_code = pd.factorize(np.fromiter((id(ev.fired) for ev in evs), dtype=np.int64, count=gr.n))[0]
+    methods = [p.method for p in gr.policies]
+    method_code = np.array([list(required.METHOD_RULES).index(m) for m in methods], dtype=np.int64)[g_of]
+    prorata = (gr.od > 0) & (gr.od < gr.yd)
+    combined = ((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows
+    keys_u, first, inverse = np.unique(combined[rows], return_index=True, return_inverse=True)
+    rules_of = []
+    for k in range(len(keys_u)):
+        i = int(rows[first[k]])
+        ev = evs[i]
+        rules_of.append(policy.line_rules(ev.fired, ev.formulas, methods[g_of[i]], bool(prorata[i]),
+                                          bool(am.floor_rows[i]), False))
+    return [rules_of[k] for k in inverse.reshape(-1).tolist()]
+
+
+def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray) -> list[PackedLine]:
+    """The lines of the vectorised groups, built column by column (no Python loop body per line)."""
+    g_of, evs = gr.g_of, gr.evs
+    every = len(rows) == gr.n  # no routed group: whole columns, no indexing
+    pick = (lambda a: a) if every else (lambda a: a[rows])
+    sel = evs if every else [evs[i] for i in rows.tolist()]
+    g_rows = pick(g_of)
+    methods = np.array([p.method for p in gr.policies], dtype=object)
+    pu = (methods == "per_unit")[g_rows] & pick(gr.elig)
+    rates = _rates(gr, am)
+    rate_col = np.array(rates + [None], dtype=object)[:-1][g_rows]
+    cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
+    columns = (
+        pick(gr.years).tolist(), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
+        [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), [ev.reason for ev in sel],
+        _line_rules(gr, am, rows), methods[g_rows].tolist(), np.where(pu, ONE, None).tolist(),
+        np.where(pu, rate_col, None).tolist(), pick(am.capped).tolist(),
+        pick(gr.big_u).tolist(), (pick(gr.yd) * gr.scale).tolist(), pick(gr.a_cents).tolist(),
+        pick(am.num).tolist(), (am.den * 100)[g_rows].tolist(), cents[:gr.n][rows].tolist(), pick(gr.od).tolist(),
+        pick(gr.yd).tolist(), pick(am.base_num).tolist(), (am.base_den * 100)[g_rows].tolist(),
+        pick(cap_col).tolist(),
+    )
+    return list(map(PackedLine._make, zip(*columns, strict=True)))
+
+
+def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:
+    """The rate per unit of each per_unit group shared by someone eligible."""
+    rates: list[Fraction | None] = [None] * gr.ng
+    for g in range(gr.ng):
+        if gr.policies[g].method == "per_unit" and am.s_g[g] and not gr.routed[g]:
+            yd = int(gr.yd[gr.starts[g]])
+            rates[g] = Fraction(int(gr.envelope[g]) * gr.scale * yd, 100 * am.s_g[g])
+    return rates
+
+
+def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnings: dict[int, Warning],
+             rulebook_of: Callable[[str], Rulebook], weights: Any) -> dict[int, YearResult]:
+    """Lines, released amounts, envelopes and warnings by year; routed groups from the exact allocator."""
+    out: dict[int, YearResult] = defaultdict(YearResult)
+    live = ~gr.routed[gr.g_of]
+    rows = np.flatnonzero(live)
+    if len(rows):
+        lines = _packed_lines(gr, am, cents, rows)
+        row_years = gr.years[rows]  # rows are sorted by year: one slice per year
+        for year in np.unique(row_years).tolist():
+            lo, hi = np.searchsorted(row_years, year, "left"), np.searchsorted(row_years, year, "right")
+            out[year].lines.extend(lines[lo:hi])
+    allocated_g = _group_sums(np.where(live, cents[:gr.n], 0), gr.starts, gr.sizes)
+    rel_by_group: dict[int, list[int]] = defaultdict(list)
+    for k, r in enumerate(items.rows):
+        rel_by_group[r[0]].append(k)
+    rates = _rates(gr, am)
+    for g in range(gr.ng):
+        year, family, tid, pol = gr.g_year[g], gr.g_fam[g], gr.g_terr[g], gr.policies[g]
+        if gr.routed[g]:
+            r = gr.rows(g)
+            amounts = {gr.sys_[i].structure.id: Fraction(int(gr.a_cents[i]), 100) for i in r if gr.a_cents[i]}
+            out[year].extend(exact.allocate_family(pol, Fraction(int(gr.envelope[g]), 100), gr.sys_[r.start:r.stop],
+                                                   gr.evs[r.start:r.stop], amounts, rulebook_of(tid), weights, tid))
+            continue
+        env = Envelope(year=year, family=family, envelope=money(int(gr.envelope[g])), method=pol.method,
+                       rate=rates[g], territory=tid, parameters=pol.parameters)
+        if pol.method != "historical" and am.s_g[g]:
+            env.units_total = Fraction(am.s_g[g], gr.scale * int(gr.yd[gr.starts[g]]))
+        if pol.floor:
+            env.floor = pol.floor
+            env.floor_deficit, env.floor_excess = am.floors.get(g, (Fraction(0), Fraction(0)))
+        released_cents = 0
+        for k in rel_by_group.get(g, []):
+            _g, _i, sid, reason, _num, rules = items.rows[k]
+            c = int(cents[gr.n + k])
+            released_cents += c
+            out[year].released.append(Released(year, family, sid, reason, Fraction(items.num[k], am.den[g] * 100),
+                                               rules=list(rules), amount=money(c), territory=tid))
+        env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
+        out[year].envelopes.append(env)
+        if g in warnings:
+            out[year].warnings.append(warnings[g])
+    return dict(out)
+

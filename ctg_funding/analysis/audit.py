@@ -1,0 +1,339 @@
+"""R6: recorded payments set beside the entitlements recomputed with the rules in force each year.
+
+The expected amounts are the simulation's lines: `simulate` already evaluates each year with the parameters in
+force on 1 January of that year (and the scenario's dated overrides), so a figure changed in 2025 never reaches
+2024. Each (year, structure, line) whose paid total differs from the expected amount by more than the tolerance
+(`audit.tolerance`, in force that year) is one finding; each family whose payments in a year exceed its envelope
+is one more. Every finding carries the explanation of its expected amount. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..allocation.results import Line as AllocationLine
+from ..errors import InputError, Problem
+from ..inputs.dataset import Dataset
+from ..inputs.model import Line as LineName
+from ..inputs.model import Payment
+from ..money import CENT, ZERO
+from ..money import fmt_eur as _eur
+from ..rulebook import required
+from ..simulation import SimulationResult
+from .explain import explanation as explain
+
+OVERPAID = "OVERPAID"
+UNDERPAID = "UNDERPAID"
+PAID_INELIGIBLE = "PAID_INELIGIBLE"
+NOT_PAID = "NOT_PAID"
+UNKNOWN_STRUCTURE = "UNKNOWN_STRUCTURE"
+ENVELOPE_EXCEEDED = "ENVELOPE_EXCEEDED"
+CODES = (OVERPAID, UNDERPAID, PAID_INELIGIBLE, NOT_PAID, UNKNOWN_STRUCTURE, ENVELOPE_EXCEEDED)
+
+# The lines paid out of a family's envelope (R1, R3, R4); bonus_places_nouvelles (R5) is paid outside it.
+ENVELOPE_LINES = frozenset({LineName.BONUS_TERRITOIRE.value, LineName.PILOTAGE.value})
+
+Key = tuple[int, str, str]  # year, structure_id, line
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """One row of payments.csv that went into a finding (a recovery is a negative amount with its note)."""
+
+    amount: Decimal
+    note: str = ""
+
+
+@dataclass
+class Finding:
+    """One difference between what was paid and what the rules in force that year give."""
+
+    year: int
+    structure_id: str | None  # None for a finding about a whole family (ENVELOPE_EXCEEDED)
+    family: str | None  # None for a structure that is not in the dataset
+    line: str | None
+    expected: Decimal
+    paid: Decimal
+    code: str
+    reason: str | None  # why the rules give the expected amount when the structure is not eligible
+    note: str
+    payments: list[PaymentRecord]
+    explanation: dict[str, Any]  # why the rules give the expected amount (analysis.explain, or the envelope's)
+
+    @property
+    def difference(self) -> Decimal:
+        """Paid minus expected."""
+        return self.paid - self.expected
+
+
+@dataclass
+class FamilyYear:
+    year: int
+    family: str
+    envelope: Decimal
+    expected: Decimal  # the family's envelope lines (what the rules allocate out of the envelope)
+    paid: Decimal  # payments to the family's structures on envelope lines
+
+    @property
+    def difference(self) -> Decimal:
+        return self.paid - self.expected
+
+    @property
+    def envelope_left(self) -> Decimal:
+        return self.envelope - self.paid
+
+
+@dataclass
+class YearSummary:
+    year: int
+    tolerance: Decimal
+    envelope: Decimal
+    expected: Decimal
+    paid: Decimal
+    payments: int  # rows of payments.csv for the year
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.paid - self.expected
+
+    @property
+    def findings(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class AuditResult:
+    result: SimulationResult
+    years: list[int]
+    summary: list[YearSummary]
+    families: list[FamilyYear]
+    findings: list[Finding]
+
+
+# ------------------------------------------------------------------------------------------------ inputs
+
+
+def require_payments(dataset: Dataset) -> None:
+    """An audit needs the dataset's payments.csv (an empty one, header only, means nothing was paid)."""
+    if dataset.payments:
+        return
+    path = dataset.path
+    if path.is_dir() and not (path / "payments.csv").is_file():
+        raise InputError([Problem(str(path / "payments.csv"), None, None,
+                                  "missing file: an audit sets the dataset's payments beside the expected "
+                                  "amounts (columns: year, structure_id, line, amount, note)")])
+
+
+def tolerance(result: SimulationResult, year: int) -> Decimal:
+    """`audit.tolerance` in force on 1 January of `year` (the scenario may override it); none means zero."""
+    value = result.scenario.rulebook.value(required.AUDIT_TOLERANCE, year)
+    return ZERO if value is None else Decimal(str(value))
+
+
+def expected_amounts(result: SimulationResult) -> dict[Key, Decimal]:
+    """What the rules give, per year, structure and line (every line of the simulation, zeros included)."""
+    out: dict[Key, Decimal] = defaultdict(lambda: ZERO)
+    for ln in result.lines:
+        out[(ln.year, ln.structure_id, ln.line)] += ln.amount
+    return dict(out)
+
+
+def paid_amounts(payments: list[Payment], years: list[int]) -> dict[Key, list[PaymentRecord]]:
+    """The payments of the years audited, grouped by year, structure and line (several rows add up)."""
+    wanted = set(years)
+    out: dict[Key, list[PaymentRecord]] = defaultdict(list)
+    for p in payments:
+        if p.year in wanted:
+            out[(p.year, p.structure_id, p.line.value)].append(PaymentRecord(p.amount, p.note))
+    return dict(out)
+
+
+def classify(*, known: bool, eligible: bool, expected: Decimal, paid: Decimal, tol: Decimal) -> str | None:
+    """The finding code for one structure and line in one year, or None when the difference is within tolerance."""
+    if abs(paid - expected) <= tol:
+        return None
+    if not known:
+        return UNKNOWN_STRUCTURE
+    if expected == 0 and paid > 0 and not eligible:
+        return PAID_INELIGIBLE
+    if paid == 0 and expected > 0:
+        return NOT_PAID
+    return OVERPAID if paid > expected else UNDERPAID
+
+
+# ------------------------------------------------------------------------------------------------- audit
+
+
+def _sum(records: list[PaymentRecord]) -> Decimal:
+    return sum((r.amount for r in records), ZERO).quantize(CENT)
+
+
+def _payments_text(records: list[PaymentRecord]) -> str:
+    if len(records) <= 1:
+        return ""
+    parts = [_eur(r.amount) + (f" ({r.note})" if r.note else "") for r in records]
+    return f" in {len(records)} payments: {' + '.join(parts)}"
+
+
+def audit(result: SimulationResult, payments: list[Payment]) -> AuditResult:
+    """Every finding of the years simulated in `result`, largest absolute difference first."""
+    sc = result.scenario
+    years = list(result.years)
+    known = set(sc.structures)
+    expected = expected_amounts(result)
+    paid = paid_amounts(payments, years)
+    envelope_line = {(ln.year, ln.structure_id): ln for ln in result.lines if ln.line in ENVELOPE_LINES}
+    tolerances = {y: tolerance(result, y) for y in years}
+
+    findings: list[Finding] = []
+    for key in sorted(set(expected) | set(paid)):
+        year, sid, line = key
+        records = paid.get(key, [])
+        exp = expected.get(key, ZERO)
+        got = _sum(records)
+        main = envelope_line.get((year, sid))
+        eligible = main.eligible if main else True
+        code = classify(known=sid in known, eligible=eligible, expected=exp, paid=got, tol=tolerances[year])
+        if code is None:
+            continue
+        reason = None if code == UNKNOWN_STRUCTURE or main is None or main.eligible else main.reason
+        findings.append(_structure_finding(result, key, exp, got, records, code, reason, main))
+
+    families = _family_years(result, paid)
+    for fy in families:
+        if fy.paid - fy.envelope > tolerances[fy.year]:
+            findings.append(_envelope_finding(result, fy, paid))
+
+    # Ties: the structure before its family's envelope, then by year and id, so that the order never varies.
+    findings.sort(key=lambda f: (-abs(f.difference), f.year, f.structure_id is None, f.structure_id or "",
+                                 f.line or "", f.code))
+    return AuditResult(result=result, years=years, summary=_summary(result, expected, paid, findings, tolerances),
+                       families=families, findings=findings)
+
+
+def _structure_finding(result: SimulationResult, key: Key, expected: Decimal, paid: Decimal,
+                       records: list[PaymentRecord], code: str, reason: str | None,
+                       main: AllocationLine | None) -> Finding:
+    year, sid, line = key
+    diff = paid - expected
+    how = _payments_text(records)
+    if code == UNKNOWN_STRUCTURE:
+        note = (f"{_eur(paid)} paid on the {line} line{how} to {sid}, which is not a structure of the dataset "
+                "(nor one the scenario opens): nothing can be due to it")
+        return Finding(year, sid, None, line, expected, paid, code, None, note, records,
+                       _unknown_explanation(result, sid, year, line))
+    if code == PAID_INELIGIBLE:
+        note = f"not eligible in {year} ({reason}): nothing is due on the {line} line, {_eur(paid)} paid{how}"
+    elif code == NOT_PAID:
+        note = f"{_eur(expected)} due on the {line} line, nothing paid"
+        if records:
+            note += f" (net of {len(records)} payments: {' + '.join(_eur(r.amount) for r in records)})"
+    elif code == OVERPAID:
+        note = f"paid {_eur(paid)}{how}, {_eur(diff)} more than the {_eur(expected)} due on the {line} line"
+        if expected == 0 and main is not None and main.line != line:
+            note += f" (its amount is due on the {main.line} line)"
+    else:
+        note = f"paid {_eur(paid)}{how}, {_eur(-diff)} less than the {_eur(expected)} due on the {line} line"
+    return Finding(year, sid, main.family if main else None, line, expected, paid, code, reason, note, records,
+                   explain(result, sid, year))
+
+
+def _unknown_explanation(result: SimulationResult, sid: str, year: int, line: str) -> dict[str, Any]:
+    sc = result.scenario
+    return {
+        "scenario": sc.name, "rules_version": result.rules_version, "dataset_sha256": result.dataset_sha256,
+        "year": year, "structure": None, "audited_line": line, "amount": ZERO,
+        "steps": [f"{sid} is not among the {len(sc.structures)} structures of the dataset "
+                  f"{sc.dataset.label} and the scenario opens no structure with this id",
+                  "no rule can give it an amount: expected 0.00 EUR"],
+    }
+
+
+def _family_years(result: SimulationResult, paid: dict[Key, list[PaymentRecord]]) -> list[FamilyYear]:
+    family_of = {(ln.year, ln.structure_id): ln.family for ln in result.lines if ln.line in ENVELOPE_LINES}
+    expected: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    for ln in result.lines:
+        if ln.line in ENVELOPE_LINES:
+            expected[(ln.year, ln.family)] += ln.amount
+    paid_by: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    for (year, sid, line), records in paid.items():
+        family = family_of.get((year, sid))
+        if family and line in ENVELOPE_LINES:
+            paid_by[(year, family)] += _sum(records)
+    return [FamilyYear(e.year, e.family, e.envelope, expected[(e.year, e.family)], paid_by[(e.year, e.family)])
+            for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
+
+
+def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, list[PaymentRecord]]) -> Finding:
+    sc = result.scenario
+    rb = sc.rulebook
+    env = next(e for e in result.envelopes if e.year == fy.year and e.family == fy.family)
+    lines = [ln for ln in result.lines if ln.year == fy.year and ln.family == fy.family and ln.line in ENVELOPE_LINES]
+    line_names = sorted({ln.line for ln in lines})
+    members = {ln.structure_id for ln in lines}
+    actions = [a for a in sc.dataset.cej if a.structure_id in members and a.last_year < fy.year]
+    by_structure = []
+    for ln in sorted(lines, key=lambda x: x.structure_id):
+        got = sum((_sum(paid.get((fy.year, ln.structure_id, name), [])) for name in ENVELOPE_LINES), ZERO)
+        if got or ln.amount:
+            by_structure.append({"structure_id": ln.structure_id, "expected": ln.amount, "paid": got,
+                                 "difference": got - ln.amount})
+    released = [r for r in result.released if r.year == fy.year and r.family == fy.family]
+    rule = rb.rules[required.ENVELOPE]
+    excess = fy.paid - fy.envelope
+    steps = [
+        f"envelope {fy.family} {fy.year} = the N-1 amounts of the family's {len(actions)} CEJ actions "
+        f"= {_eur(env.envelope)} (R1.envelope)",
+        f"allocated by the rules in {fy.year}: {_eur(env.allocated)}; released: {_eur(env.released)}"
+        + (f"; redistributed: {_eur(env.redistributed)}" if env.redistributed else ""),
+        f"paid to the family's structures on the {' and '.join(line_names)} line: {_eur(fy.paid)} "
+        f"({len([b for b in by_structure if b['paid']])} structures)",
+        f"paid - envelope = {_eur(excess)} above the envelope",
+    ]
+    gaps = [b for b in by_structure if b["difference"]]
+    if gaps:
+        steps.append("structures paid other than their amount: " + "; ".join(
+            f"{b['structure_id']} {b['difference']:+,.2f}" for b in gaps))
+    explanation = {
+        "scenario": sc.name, "rules_version": result.rules_version, "dataset_sha256": result.dataset_sha256,
+        "year": fy.year, "family": fy.family, "lines": line_names, "method": env.method,
+        "rules": [{"id": rule.id, "label": rule.label, "source": rule.source.text, "status": rule.source.status,
+                   "file": rule.file}],
+        "envelope": {"year": fy.year, "family": fy.family, "envelope": env.envelope, "allocated": env.allocated,
+                     "released": env.released, "redistributed": env.redistributed},
+        "cej_actions": [{"contract_id": a.contract_id, "collectivite_id": a.collectivite_id,
+                         "structure_id": a.structure_id, "last_year": a.last_year, "amount": a.amount}
+                        for a in sorted(actions, key=lambda a: (a.structure_id, a.contract_id))],
+        "released": [{"structure_id": r.structure_id, "amount": r.amount, "reason": r.reason,
+                      "destination": r.destination} for r in released],
+        "paid_by_structure": by_structure,
+        "steps": steps,
+        "amount": env.envelope,
+    }
+    note = (f"payments to the {fy.family} structures {_eur(fy.paid)} exceed the family's {fy.year} envelope "
+            f"{_eur(fy.envelope)} by {_eur(excess)}")
+    return Finding(fy.year, None, fy.family, line_names[0] if len(line_names) == 1 else None, fy.envelope, fy.paid,
+                   ENVELOPE_EXCEEDED, None, note, [], explanation)
+
+
+def _summary(result: SimulationResult, expected: dict[Key, Decimal], paid: dict[Key, list[PaymentRecord]],
+             findings: list[Finding], tolerances: dict[int, Decimal]) -> list[YearSummary]:
+    out = []
+    for year in result.years:
+        counts = {code: 0 for code in CODES}
+        for f in findings:
+            if f.year == year:
+                counts[f.code] += 1
+        out.append(YearSummary(
+            year=year, tolerance=tolerances[year],
+            envelope=sum((e.envelope for e in result.envelopes if e.year == year), ZERO),
+            expected=sum((v for (y, _s, _ln), v in expected.items() if y == year), ZERO),
+            paid=sum((_sum(r) for (y, _s, _ln), r in paid.items() if y == year), ZERO),
+            payments=sum(len(r) for (y, _s, _ln), r in paid.items() if y == year),
+            counts=counts,
+        ))
+    return out

@@ -1,0 +1,81 @@
+"""`ctg audit`: the dataset's payments set beside the amounts the rules in force each year give (R6).
+
+Exit codes: 0 no finding, 1 findings, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..analysis.audit import audit as run_audit
+from ..analysis.audit import require_payments
+from ..errors import InputError, Problem
+from ..inputs.dataset import load_dataset
+from ..output import writers
+from ..output.audit import audit_json, audit_tables, explanations_text, findings_table
+from ..scenario.file import Scenario, load_scenario, scenario_for_dataset, schema_of
+from ..simulation import choose_engine, simulate
+from .options import (
+    engine_option,
+    format_option,
+    guarded,
+    load_rules,
+    output_option,
+    parse_years,
+    progress,
+    quiet_option,
+    rules_option,
+    write_output,
+)
+
+
+def _is_dataset(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() == ".xlsx"
+
+
+def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Scenario, list[int]]:
+    """A scenario file with its years, or a dataset under the rules as they stand over the years asked."""
+    rulebook = load_rules(rules_dir)
+    if not path.exists():
+        raise InputError([Problem(str(path), None, None, "no such dataset or scenario: expected a dataset "
+                                                          "folder, an .xlsx workbook or a scenario .yaml file")])
+    if _is_dataset(path):
+        years = parse_years(year_text)
+        dataset = load_dataset(path, schema_of(rulebook))
+        scenario = scenario_for_dataset(dataset, rulebook, (years[0], years[-1]))
+    else:
+        scenario = load_scenario(path, rulebook)
+        years = parse_years(year_text, scenario.years)
+    require_payments(scenario.dataset)
+    return scenario, years
+
+
+@click.command()
+@click.argument("target", metavar="DATASET_OR_SCENARIO", type=click.Path(path_type=Path))
+@click.option("--year", "year_text", required=True,
+              help="One year (2024) or a range (2022..2026); within the scenario's years for a scenario.")
+@format_option
+@output_option
+@engine_option
+@quiet_option
+@rules_option
+@guarded
+def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: str | None, quiet: bool,
+          rules_dir: Path | None) -> None:
+    """Recompute past years with the rules in force then and set the payments beside them: one finding per
+    difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input."""
+    scenario, years = load_target(target, year_text, rules_dir)
+    with progress(quiet, "audit") as step:
+        expected = simulate(scenario, years, engine=choose_engine(scenario, years, engine), progress=step)
+    result = run_audit(expected, scenario.dataset.payments)
+    if fmt == "table":
+        tables = audit_tables(result)
+        writers.emit(writers.render_tables(tables[:3]) + explanations_text(result), output)
+    else:
+        write_output(fmt, output, audit_tables(result, with_explanations=True), audit_json(result),
+               csv_table=findings_table(result, explanations=True))
+    if result.findings:
+        sys.exit(1)

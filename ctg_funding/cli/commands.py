@@ -1,0 +1,170 @@
+"""The `ctg` commands: parse, call, write. No rule or figure lives here.
+
+Exit codes: 0 done, 1 the audit found findings, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..analysis.compare import VIEWS, compare_views, envelope_totals
+from ..analysis.explain import explanation
+from ..errors import InputError, Problem
+from ..inputs.dataset import load_dataset
+from ..output import compare as compare_out
+from ..output import simulate as simulate_out
+from ..output import validate as validate_out
+from ..output import writers
+from ..output.explain import explain_json, explain_text
+from ..output.rules import rules_tables
+from ..scenario.file import load_scenario, schema_of
+from ..simulation import choose_engine
+from ..simulation import simulate as run
+from .options import (
+    engine_option,
+    format_option,
+    guarded,
+    load_rules,
+    output_option,
+    parse_years,
+    progress,
+    quiet_option,
+    rules_option,
+    write_output,
+)
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@output_option
+@rules_option
+@guarded
+def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+    """Check a dataset (folder or .xlsx) and report every problem at once."""
+    rulebook = load_rules(rules_dir)
+    summary = validate_out.dataset_summary(load_dataset(dataset, schema_of(rulebook)), rulebook)
+    if fmt == "json":
+        writers.emit(writers.to_json(summary), output)
+    else:
+        writers.emit(writers.render_tables(validate_out.summary_tables(summary)), output)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@format_option
+@output_option
+@click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) within the scenario.")
+@engine_option
+@quiet_option
+@rules_option
+@guarded
+def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
+             rules_dir: Path | None) -> None:
+    """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
+    sc = load_scenario(scenario, load_rules(rules_dir))
+    years = parse_years(year_text, sc.years)
+    with progress(quiet, "simulate") as step:
+        result = run(sc, years, engine=choose_engine(sc, years, engine), progress=step)
+    tables = simulate_out.simulate_tables(result)
+    write_output(fmt, output, tables, simulate_out.simulate_json(result),
+                 csv_table=next(t for t in tables if t.sheet == "allocations"))
+
+
+@click.command()
+@click.argument("scenario_a", type=click.Path(path_type=Path))
+@click.argument("scenario_b", type=click.Path(path_type=Path))
+@click.option("--by", type=click.Choice(VIEWS), default="commune", show_default=True, help="Group amounts by.")
+@click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) common to both scenarios.")
+@click.option("--only-changed", is_flag=True, help="Leave out the rows with no difference.")
+@click.option("--format", "fmt", type=click.Choice((*writers.FORMATS, "html")), default="table", show_default=True)
+@output_option
+@engine_option
+@quiet_option
+@rules_option
+@guarded
+def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
+            output: Path | None, engine: str | None, quiet: bool, rules_dir: Path | None) -> None:
+    """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
+    rulebook = load_rules(rules_dir)
+    a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
+    common = (max(a.years[0], b.years[0]), min(a.years[1], b.years[1]))
+    if common[0] > common[1]:
+        raise InputError([Problem(str(scenario_b), None, "years", f"no year in common with {scenario_a}")])
+    years = parse_years(year_text, common)
+    with progress(quiet, "compare A") as step:
+        ra = run(a, years, engine=choose_engine(a, years, engine), progress=step)
+    with progress(quiet, "compare B") as step:
+        rb = run(b, years, engine=choose_engine(b, years, engine), progress=step)
+    views_by = compare_views(ra, rb, years, only_changed)
+    envelopes = {"a": envelope_totals(ra, years), "b": envelope_totals(rb, years)}
+    if fmt == "html":
+        from ..output.html_compare import render_html
+
+        writers.emit(render_html(views_by, envelopes), output)
+        if output:
+            click.echo(f"wrote {output}", err=True)
+        return
+    tables = [compare_out.compare_table(views_by[by], envelopes)]
+    if fmt == "xlsx":  # one sheet per view, and the envelopes
+        tables += [compare_out.compare_table(c) for v, c in views_by.items() if v != by]
+        tables.append(compare_out.compare_envelopes_table(envelopes))
+    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0])
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("structure_id")
+@click.option("--year", type=int, required=True, help="The year to explain.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@output_option
+@click.option("--engine", type=click.Choice(("durable", "vector")), default="durable", show_default=True,
+              help="Rules evaluator and allocator; both give the same explanation.")
+@rules_option
+@guarded
+def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, engine: str,
+            rules_dir: Path | None) -> None:
+    """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic."""
+    sc = load_scenario(scenario, load_rules(rules_dir))
+    if structure_id not in sc.structures:
+        raise InputError([Problem(str(scenario), None, None, f"unknown structure {structure_id!r} in the "
+                                                             "scenario's dataset")])
+    years = parse_years(str(year), sc.years)
+    data = explanation(run(sc, years, engine=engine), structure_id, year)
+    if fmt == "json":
+        writers.emit(writers.to_json(explain_json(data)), output)
+    else:
+        writers.emit(explain_text(data), output)
+
+
+@click.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--territories", type=click.IntRange(1), default=3, show_default=True, help="Number of CTGs.")
+@click.option("--structures", type=click.IntRange(0), default=200, show_default=True, help="Number of structures.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
+@click.option("--first-year", type=click.IntRange(2022, 2090), default=2022, show_default=True)
+@click.option("--years", type=click.IntRange(1, 10), default=10, show_default=True, help="Years of the scenario.")
+@guarded
+def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int) -> None:
+    """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it."""
+    from ..inputs.generate import generate as write_dataset
+
+    path = write_dataset(out, territories, structures, seed, first_year, years)
+    click.echo(f"wrote {out} ({territories} territories, {structures} structures) and {path}", err=True)
+
+
+@click.command()
+@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today).")
+@format_option
+@output_option
+@rules_option
+@guarded
+def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+    """Every rule and parameter in force at a date, with its source and status."""
+    when = at.date() if at else dt.date.today()
+    tables, data = rules_tables(load_rules(rules_dir), when)
+    write_output(fmt, output, tables, data)

@@ -1,0 +1,377 @@
+"""Checking and typing the rows of each dataset file: every problem collected with its file, row and column.
+
+Each reader takes a raw table and returns the models of its valid rows; what is wrong is added to the Checker, so
+that one run reports all problems at once. The row is the one a spreadsheet shows: the header is row 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import Problem, validation_problems
+from . import cells
+from .model import (
+    Activity,
+    CejAction,
+    Collectivite,
+    CollectiviteKind,
+    Line,
+    Payment,
+    PostStatus,
+    Structure,
+    Territory,
+)
+from .tables import Table
+
+REQUIRED = ("collectivites", "structures", "cej")
+OPTIONAL = ("activity", "payments")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "collectivites": ("id", "name", "kind", "signatory", "qpv_zrr", "tranche"),
+    "structures": (
+        "id", "name", "type", "commune_id", "manager_id", "supported_by", "ps_funded", "opened", "closed",
+        "units", "post_status", "converted_on",
+    ),
+    "cej": ("contract_id", "collectivite_id", "structure_id", "last_year", "amount"),
+    "activity": ("structure_id", "year", "units"),
+    "payments": ("year", "structure_id", "line", "amount"),
+    "territories": ("id", "name", "caf", "start", "end", "pilotage_deadline_year", "communes"),
+}
+# Free-text columns that are kept but never read as numbers.
+TEXT_COLUMNS = {"source", "note", "name", "comment"}
+FIRST_CEJ_YEAR = 2006  # the CEJ was created by the Cnaf in 2006; no CEJ action can end before
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What the rules say a dataset may contain: the known structure types and which of them are posts."""
+
+    types: frozenset[str]
+    post_types: frozenset[str]
+
+
+class Checker:
+    """Collects problems while reading rows; `cell` parses one cell and records a problem if it fails."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, table: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(table, row, column, message))
+
+    def cell(self, table: Table, row: int, cells_: dict[str, str], column: str,
+             parse: Callable[[str], Any], *, required: bool = True) -> Any:
+        text = cells_.get(column, "")
+        if text == "":
+            if required:
+                self.add(table.name, row, column, "a value is required")
+            return None
+        try:
+            return parse(text)
+        except cells.CellError as exc:
+            self.add(table.name, row, column, str(exc))
+            return None
+
+    def columns(self, table: Table, key: str) -> bool:
+        missing = [c for c in COLUMNS[key] if c not in table.columns]
+        for col in missing:
+            self.add(table.name, 1, col, f"missing column (expected columns: {', '.join(COLUMNS[key])})")
+        return not missing
+
+    def unique(self, table: Table, column: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """Rows whose `column` is present and not a repeat; a repeat is a problem naming the first row."""
+        first: dict[str, int] = {}
+        for row, cells_ in table.rows:
+            value = cells_.get(column, "")
+            if not value:
+                self.add(table.name, row, column, "a value is required")
+                continue
+            if value in first:
+                self.add(table.name, row, column, f"duplicate id {value!r} (first at row {first[value]})")
+                continue
+            first[value] = row
+            yield row, cells_
+
+
+def _model(checker: Checker, table: str, row: int | None, cls: type, **values: Any) -> Any:
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        checker.problems.extend(validation_problems(exc, table, row=row,
+                                                    name_of=lambda loc: str(loc[0]) if loc else None))
+        return None
+
+
+def read_territory(checker: Checker, name: str, data: Any) -> Territory | None:
+    if not isinstance(data, dict):
+        checker.add(name, None, None, "expected a mapping with id, name, caf, start, end, "
+                                      "pilotage_deadline_year, communes")
+        return None
+    known = set(Territory.model_fields)
+    for key in data:
+        if key not in known:
+            checker.add(name, None, str(key), f"unknown key (expected: {', '.join(sorted(known))})")
+    values = {k: v for k, v in data.items() if k in known}
+    communes = values.get("communes")
+    if isinstance(communes, str):
+        values["communes"] = cells.parse_id_list(communes)
+    territory = _model(checker, name, None, Territory, **values)
+    if territory and territory.end < territory.start:
+        checker.add(name, None, "end", f"end {territory.end} is before start {territory.start}")
+    return territory
+
+
+def read_collectivites(checker: Checker, table: Table) -> dict[str, Collectivite]:
+    out: dict[str, Collectivite] = {}
+    if not checker.columns(table, "collectivites"):
+        return out
+    kinds = ", ".join(k.value for k in CollectiviteKind)
+    for row, c in checker.unique(table, "id"):
+        def kind(text: str) -> CollectiviteKind:
+            try:
+                return CollectiviteKind(text.strip().lower())
+            except ValueError:
+                raise cells.CellError(f"unknown kind {text!r} (expected one of: {kinds})") from None
+
+        k = checker.cell(table, row, c, "kind", kind)
+        is_commune = k == CollectiviteKind.COMMUNE
+        tranche = checker.cell(table, row, c, "tranche", lambda t: cells.parse_int(t, low=1, high=3),
+                               required=is_commune)
+        if tranche is not None and k is not None and not is_commune:
+            checker.add(table.name, row, "tranche", "a tranche is for communes only; leave it blank")
+        values = dict(
+            id=c["id"],
+            name=checker.cell(table, row, c, "name", str),
+            kind=k,
+            signatory=checker.cell(table, row, c, "signatory", cells.parse_bool),
+            qpv_zrr=checker.cell(table, row, c, "qpv_zrr", cells.parse_bool, required=is_commune),
+            tranche=tranche,
+        )
+        if values["qpv_zrr"] is None and not is_commune:
+            values["qpv_zrr"] = False
+        if any(v is None for key, v in values.items() if key != "tranche"):
+            continue
+        model = _model(checker, table.name, row, Collectivite, **values)
+        if model:
+            out[model.id] = model
+    return out
+
+
+def read_structures(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
+                    schema: Schema) -> dict[str, Structure]:
+    out: dict[str, Structure] = {}
+    if not checker.columns(table, "structures"):
+        return out
+    communes = {k for k, c in collectivites.items() if c.kind == CollectiviteKind.COMMUNE}
+    extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
+    types = ", ".join(sorted(schema.types))
+
+    def ref(ids: Collection[str], what: str) -> Callable[[str], str]:
+        def parse(text: str) -> str:
+            if text not in ids:
+                known = collectivites.get(text)
+                if known is not None:
+                    raise cells.CellError(f"unknown {what} {text!r}: it is a {known.kind.value}, not a {what}")
+                raise cells.CellError(f"unknown {what} {text!r}: it is not in collectivites")
+            return text
+        return parse
+
+    def type_(text: str) -> str:
+        if text not in schema.types:
+            raise cells.CellError(f"unknown type {text!r} (expected one of: {types})")
+        return text
+
+    def supporters(text: str) -> tuple[str, ...]:
+        ids = cells.parse_id_list(text)
+        unknown = [i for i in ids if i not in collectivites]
+        if unknown:
+            raise cells.CellError(f"unknown collectivité {', '.join(map(repr, unknown))} in supported_by")
+        return ids
+
+    def status(text: str) -> PostStatus:
+        try:
+            return PostStatus(text)
+        except ValueError:
+            raise cells.CellError(f"unknown post_status {text!r} (expected coordinateur_cej or "
+                                  "charge_cooperation)") from None
+
+    for row, c in checker.unique(table, "id"):
+        n_before = len(checker.problems)
+        stype = checker.cell(table, row, c, "type", type_)
+        commune = checker.cell(table, row, c, "commune_id",
+                               ref(communes, "commune") if collectivites else str)
+        manager = checker.cell(table, row, c, "manager_id",
+                               ref(collectivites, "manager") if collectivites else str)
+        opened = checker.cell(table, row, c, "opened", cells.parse_date)
+        closed = checker.cell(table, row, c, "closed", cells.parse_date, required=False)
+        if opened and closed and closed <= opened:
+            checker.add(table.name, row, "closed", f"closed {closed} is not after opened {opened}")
+        is_post = stype in schema.post_types
+        post_status = checker.cell(table, row, c, "post_status", status, required=is_post)
+        if stype is not None and not is_post and post_status is not None:
+            checker.add(table.name, row, "post_status",
+                        f"post_status is for coordination posts only, not for type {stype}")
+        converted_on = checker.cell(table, row, c, "converted_on", cells.parse_date, required=False)
+        if converted_on and stype is not None and not is_post:
+            checker.add(table.name, row, "converted_on",
+                        f"converted_on is for coordination posts only, not for type {stype}")
+        if converted_on and post_status == PostStatus.COORDINATEUR_CEJ:
+            checker.add(table.name, row, "converted_on",
+                        "converted_on is set but post_status is still coordinateur_cej")
+        if post_status == PostStatus.CHARGE_COOPERATION and not converted_on:
+            checker.add(table.name, row, "converted_on",
+                        "a charge_cooperation post needs the date it was converted (converted_on)")
+        extra = {}
+        for col in extra_cols:
+            value = checker.cell(table, row, c, col, cells.parse_decimal, required=False)
+            if value is not None:
+                extra[col] = value
+        values = dict(
+            id=c["id"],
+            name=checker.cell(table, row, c, "name", str),
+            type=stype,
+            commune_id=commune,
+            manager_id=manager,
+            supported_by=checker.cell(table, row, c, "supported_by", supporters, required=False) or (),
+            ps_funded=checker.cell(table, row, c, "ps_funded", cells.parse_bool),
+            opened=opened,
+            closed=closed,
+            units=checker.cell(table, row, c, "units", cells.parse_decimal),
+            post_status=post_status,
+            converted_on=converted_on,
+            extra=extra,
+        )
+        if len(checker.problems) > n_before:
+            continue
+        model = _model(checker, table.name, row, Structure, **values)
+        if model:
+            out[model.id] = model
+    return out
+
+
+def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
+              structures: dict[str, Structure], territories: list[Territory],
+              structure_ids: set[str]) -> list[CejAction]:
+    out: list[CejAction] = []
+    if not checker.columns(table, "cej"):
+        return out
+    # A CEJ ends in the year before a CTG starts at the earliest, and before its end at the latest.
+    low = min(t.start.year for t in territories) - 1 if territories else FIRST_CEJ_YEAR
+    high = max(t.end.year for t in territories) - 1 if territories else 2100
+    for row, c in table.rows:
+        n_before = len(checker.problems)
+        contract = checker.cell(table, row, c, "contract_id", str)
+        coll = checker.cell(table, row, c, "collectivite_id", str)
+        if coll and collectivites and coll not in collectivites:
+            checker.add(table.name, row, "collectivite_id", f"unknown collectivité {coll!r}")
+        sid = checker.cell(table, row, c, "structure_id", str)
+        if sid and sid not in structure_ids:
+            checker.add(table.name, row, "structure_id", f"CEJ action for unknown structure {sid!r}")
+        last_year = checker.cell(table, row, c, "last_year", cells.parse_int)
+        if last_year is not None and not (max(low, FIRST_CEJ_YEAR) <= last_year <= high):
+            checker.add(table.name, row, "last_year",
+                        f"last_year {last_year} is outside the CEJ period that this CTG can convert "
+                        f"({max(low, FIRST_CEJ_YEAR)}..{high})")
+        amount = checker.cell(table, row, c, "amount", cells.parse_money)
+        if len(checker.problems) > n_before:
+            continue
+        model = _model(checker, table.name, row, CejAction, contract_id=contract, collectivite_id=coll,
+                       structure_id=sid, last_year=last_year, amount=amount)
+        if model:
+            out.append(model)
+    return out
+
+
+def read_activity(checker: Checker, table: Table, structure_ids: set[str]) -> list[Activity]:
+    out: list[Activity] = []
+    if not checker.columns(table, "activity"):
+        return out
+    seen: dict[tuple[str, int], int] = {}
+    for row, c in table.rows:
+        n_before = len(checker.problems)
+        sid = checker.cell(table, row, c, "structure_id", str)
+        if sid and sid not in structure_ids:
+            checker.add(table.name, row, "structure_id", f"unknown structure {sid!r}")
+        year = checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100))
+        units = checker.cell(table, row, c, "units", cells.parse_decimal)
+        if sid and year is not None:
+            if (sid, year) in seen:
+                checker.add(table.name, row, "year",
+                            f"second units for {sid} in {year} (first at row {seen[(sid, year)]})")
+            seen.setdefault((sid, year), row)
+        if len(checker.problems) == n_before:
+            out.append(Activity(structure_id=sid, year=year, units=units))
+    return out
+
+
+def read_payments(checker: Checker, table: Table) -> list[Payment]:
+    out: list[Payment] = []
+    if not checker.columns(table, "payments"):
+        return out
+    lines = ", ".join(v.value for v in Line)
+
+    def line(text: str) -> Line:
+        try:
+            return Line(text)
+        except ValueError:
+            raise cells.CellError(f"unknown line {text!r} (expected one of: {lines})") from None
+
+    for row, c in table.rows:
+        n_before = len(checker.problems)
+        note = c.get("note", "")
+        amount = checker.cell(table, row, c, "amount", lambda t: cells.parse_money(t, allow_negative=True))
+        if amount is not None and amount < 0 and not note:
+            checker.add(table.name, row, "amount",
+                        f"negative amount {amount} (a recovery) needs a note explaining it")
+        values = dict(
+            year=checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100)),
+            structure_id=checker.cell(table, row, c, "structure_id", str),
+            line=checker.cell(table, row, c, "line", line),
+            amount=amount,
+            note=note,
+        )
+        if len(checker.problems) == n_before:
+            out.append(Payment(**values))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- entry point
+
+
+def territory_from_table(checker: Checker, table: Table) -> Any:
+    """A `territory` sheet holds key/value rows (first two columns)."""
+    if len(table.columns) < 2:
+        checker.add(table.name, 1, None, "expected two columns: key and value")
+        return None
+    key_col, value_col = table.columns[:2]
+    data: dict[str, Any] = {}
+    for _row, c in table.rows:
+        data[c[key_col]] = c[value_col]
+    return data
+
+
+def read_territories(checker: Checker, table: Table) -> list[Territory]:
+    """territories.csv: one CTG per row, its communes a `;`-separated list; a commune belongs to one CTG only."""
+    out: list[Territory] = []
+    if not checker.columns(table, "territories"):
+        return out
+    owner: dict[str, str] = {}
+    for row, c in checker.unique(table, "id"):
+        sub = Checker()
+        territory = read_territory(sub, table.name, {k: c.get(k, "") for k in COLUMNS["territories"]})
+        for p in sub.problems:
+            checker.add(table.name, row, p.column, p.message)
+        if territory is None:
+            continue
+        for commune in territory.communes:
+            if commune in owner:
+                checker.add(table.name, row, "communes", f"commune {commune!r} is already in territory "
+                                                         f"{owner[commune]!r}")
+            owner.setdefault(commune, territory.id)
+        out.append(territory)
+    if not out and not checker.problems:
+        checker.add(table.name, None, None, "no territory: expected at least one row")
+    return out

@@ -1,0 +1,114 @@
+"""Raw tables: the text cells of one CSV file or one workbook sheet, with the row number a spreadsheet shows.
+
+A CSV file may be separated by `,` or `;` (French exports) and carry a UTF-8 BOM; a workbook gives one table per
+sheet. Nothing is parsed here beyond the text of each cell: `readers` checks and types the cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+
+
+@dataclass
+class Table:
+    """Raw text cells of one file or sheet, with the spreadsheet row number of each record."""
+
+    name: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def decode(data: bytes, name: str) -> str:
+    """A file's bytes as UTF-8 text (with or without BOM)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+
+
+def read_csv_table(path: Path) -> Table:
+    """A CSV file separated by `,` or `;` (French exports), UTF-8 with or without BOM."""
+    text = decode(path.read_bytes(), path.name)
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise InputError([Problem(path.name, reader.line_num, None, f"unreadable CSV: {exc}")]) from None
+    return _table(path.name, records)
+
+
+def _table(name: str, records: list[list[str]]) -> Table:
+    if not records or not any(c.strip() for c in records[0]):
+        raise InputError([Problem(name, 1, None, "the file is empty: expected a header row")])
+    columns = [c.strip() for c in records[0]]
+    problems = []
+    seen: set[str] = set()
+    for col in columns:
+        if col and col in seen:
+            problems.append(Problem(name, 1, col, "column appears twice in the header"))
+        seen.add(col)
+    rows = []
+    for index, record in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in record):
+            continue  # blank lines at the end of spreadsheet exports
+        if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
+            problems.append(Problem(name, index, None,
+                                    f"{len(record)} cells but the header has {len(columns)} columns"))
+            continue
+        cells_ = {col: (record[i].strip() if i < len(record) else "") for i, col in enumerate(columns) if col}
+        rows.append((index, cells_))
+    if problems:
+        raise InputError(problems)
+    return Table(name, [c for c in columns if c], rows)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            return value.isoformat(sep=" ")
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # openpyxl gives numbers as float; repr keeps the shortest exact decimal form (0.64, not 0.640000001).
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def read_xlsx_tables(path: Path) -> dict[str, Table]:
+    """Every sheet of a workbook as a table named `book.xlsx[sheet]`."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InputError([Problem(path.name, None, None, f"not a readable .xlsx workbook: {exc}")]) from None
+    tables = {}
+    problems: list[Problem] = []
+    for sheet in book.worksheets:
+        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            tables[sheet.title.strip().lower()] = _table(f"{path.name}[{sheet.title}]", records)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    book.close()
+    if problems:
+        raise InputError(problems)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------- validation

@@ -1,0 +1,53 @@
+"""Money and exact figures: euros as Decimal with two places, exact amounts as Fraction, and how both are written.
+
+Every amount is computed exactly (fractions of euros) and rounded once, on purpose, to the cent. This module is
+the one place where cents, euros and their text forms meet.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_cents(value: Decimal | Fraction) -> int:
+    """Exact euros to integer cents; the value must already be a whole number of cents."""
+    cents = Fraction(value) * 100
+    if cents.denominator != 1:
+        raise ValueError(f"{value} is not a whole number of cents")
+    return int(cents)
+
+
+def money(cents: int) -> Decimal:
+    """Integer cents as euros with two decimals."""
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def fmt_fraction(value: Fraction, places: int = 2) -> str:
+    """An exact figure written with `places` decimals, rounded half to even."""
+    q = Decimal(1).scaleb(-places)
+    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(q, rounding=ROUND_HALF_EVEN))
+
+
+def fmt_units(value: Fraction) -> str:
+    """Units for people: up to 4 decimals, trailing zeros dropped."""
+    text = fmt_fraction(value, 4)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_eur(value: Decimal) -> str:
+    """Euros with thousands separators, as the text outputs write them: 1,234.56 EUR."""
+    return f"{value:,.2f} EUR"
+
+
+def sum_money(values) -> Decimal:
+    """The sum of Decimal euros (0.00 for none)."""
+    return sum(values, ZERO)
+
+
+def fmt_eur_page(value: Decimal) -> str:
+    """Euros as a printed page writes them: 1 234.56 € (narrow no-break spaces between thousands)."""
+    return f"{value:,.2f}".replace(",", "\u202f") + "\u00a0€"

@@ -1,0 +1,312 @@
+"""Loading `rules/`: every file validated by the pydantic models below, then checked as a whole.
+
+Every rule and parameter carries an id, a label, a source and a status (seed | national | assumed). The rulebook
+as a whole must hold what the program relies on (`rulebook.required`): a missing rule id, parameter or an unknown
+formula is refused here, with the file and the id, before anything runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import os
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InputError, Problem, validation_problems
+from ..strict_yaml import load_yaml
+from . import required
+from .conditions import check_condition
+from .model import STATUSES, Parameter, Rule, Rulebook, Source, types_of
+
+PARAM_TYPES = ("number", "integer", "date", "text", "choice", "expression")
+_SOURCE_HELP = f"needs a source: {{text: <where it comes from>, status: {' | '.join(STATUSES)}}}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SourceSpec(_Strict):
+    text: str = Field(min_length=1)
+    status: Literal["seed", "national", "assumed"]
+    url: str | None = None
+
+
+class ThenSpec(_Strict):
+    """A rule's outcome: classify (family, unit, line, volet, posts), exclude (eligible: false, reason), cap
+    (cap_per_unit, reason), force a method, or name a formula that Python implements."""
+
+    family: str | None = None
+    unit: str | None = None
+    line: str | None = None
+    volet: str | None = None
+    posts: bool | None = None
+    eligible: bool | None = None
+    reason: str | None = None
+    cap_per_unit: str | None = None
+    method: Literal["historical", "per_unit", "weighted"] | None = None
+    formula: str | None = None
+
+
+class RuleSpec(_Strict):
+    id: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    source: SourceSpec
+    when: Any = None
+    then: ThenSpec
+    priority: int | None = None
+    start: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    description: str = ""
+
+
+class ParameterSpec(_Strict):
+    label: str = Field(min_length=1)
+    unit: str = ""
+    source: SourceSpec
+    values: dict[dt.date, Any] = Field(min_length=1)
+    description: str = ""
+    type: Literal["number", "integer", "date", "text", "choice", "expression"] = "number"
+    choices: list[str] = Field(default_factory=list)
+
+
+class RuleFile(_Strict):
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    rules: list[Any] = Field(default_factory=list)
+
+
+def default_rules_dir() -> Path:
+    """The rules folder: $CTG_RULES_DIR, else the repository's rules/ (source checkout or editable install),
+    else the copy shipped inside an installed wheel."""
+    if os.environ.get("CTG_RULES_DIR"):
+        return Path(os.environ["CTG_RULES_DIR"])
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if checkout.is_dir():
+        return checkout
+    # rules/ has no __init__.py: it is a namespace package in the wheel, so ask for its folder directly.
+    spec = importlib.util.find_spec("ctg_funding.rulesdata")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError([Problem("rules", None, None, "no rules folder found: set CTG_RULES_DIR or use --rules")])
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def coerce_value(ptype: str, value: Any, choices: Iterable[str] = ()) -> Any:
+    """A parameter value checked against its type; raises ValueError with a message for people."""
+    if value is None:
+        return None
+    if ptype == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise ValueError(f"expected a number, got {value!r}")
+        try:
+            return Decimal(str(value))
+        except Exception:
+            raise ValueError(f"expected a number, got {value!r}") from None
+    if ptype == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        return value
+    if ptype == "date":
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"expected a date such as 2030-12-31, got {value!r}") from None
+    if ptype == "choice":
+        if value not in tuple(choices):
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+    if ptype in ("text", "expression"):
+        if not isinstance(value, (str, int, float)):
+            raise ValueError(f"expected text, got {value!r}")
+        return str(value)
+    raise ValueError(f"unknown parameter type {ptype!r}")
+
+
+def _key_namer(owner: str, model: type[BaseModel]):
+    """Error location -> the key users see: `owner` for a missing source or label, `owner.key` otherwise."""
+    def name_of(loc: tuple) -> str:
+        head = str(loc[0]) if loc else ""
+        if head in ("source", "label"):
+            return owner
+        if head == "values" and len(loc) > 1:
+            return f"{owner}.values.{loc[1]}"
+        return ".".join([owner, *(str(x) for x in loc)]) if loc else owner
+    return name_of
+
+
+def _spec_problems(exc: ValidationError, file: str, owner: str, model: type[BaseModel]) -> list[Problem]:
+    problems = validation_problems(exc, file, name_of=_key_namer(owner, model))
+    out = []
+    for p, err in zip(problems, exc.errors(), strict=True):
+        head = str(err["loc"][0]) if err["loc"] else ""
+        message = p.message
+        if head == "source":
+            message = _SOURCE_HELP
+        elif head == "label":
+            message = "needs a label"
+        elif err["type"] == "extra_forbidden":
+            fields = ThenSpec if len(err["loc"]) > 1 and head == "then" else model
+            allowed = sorted(f.alias or name for name, f in fields.model_fields.items())
+            message = f"unknown key (allowed: {', '.join(allowed)})"
+        elif head == "values" and err["type"] == "date_from_datetime_parsing":
+            message = "the key must be a date (YYYY-MM-DD)"
+        elif head == "values" and err["type"] == "too_short":
+            message = "needs dated values: {2021-01-01: <value>}"
+        elif head == "then" and len(err["loc"]) == 1:
+            message = "a rule needs an outcome (then)"
+        out.append(Problem(p.file, p.row, p.column, message))
+    return out
+
+
+def _parameter(problems: list[Problem], file: str, name: str, raw: Any) -> Parameter | None:
+    try:
+        spec = ParameterSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_spec_problems(exc, file, name, ParameterSpec))
+        return None
+    dated = []
+    for start, value in spec.values.items():
+        try:
+            dated.append((start, coerce_value(spec.type, value, spec.choices)))
+        except ValueError as exc:
+            problems.append(Problem(file, None, f"{name}.values.{start}", str(exc)))
+    return Parameter(name=name, label=spec.label, unit=spec.unit, type=spec.type,
+                     source=Source(spec.source.text, spec.source.status, spec.source.url),
+                     values=tuple(sorted(dated)), file=file, choices=tuple(spec.choices))
+
+
+def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | None:
+    rid = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else None
+    if rid is None:
+        problems.append(Problem(file, None, f"rules[{index}]", "a rule needs an id"))
+        return None
+    try:
+        spec = RuleSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_spec_problems(exc, file, rid, RuleSpec))
+        return None
+    dumped = spec.then.model_dump(exclude_none=True)
+    then = {k: dumped[k] for k in raw["then"] if k in dumped}  # in the file's order
+    if not then:
+        problems.append(Problem(file, None, f"{rid}.then", "a rule needs an outcome (then)"))
+        return None
+    rule = Rule(id=rid, label=spec.label, source=Source(spec.source.text, spec.source.status, spec.source.url),
+                when=spec.when, then=then, file=file, priority=spec.priority, start=spec.start, until=spec.until,
+                description=spec.description)
+    if rule.kind == "exclude" and (rule.priority is None or not then.get("reason")):
+        problems.append(Problem(file, None, rid, "an exclusion rule needs a reason and an integer priority"))
+    if rule.kind != "formula" and rule.when is None:
+        problems.append(Problem(file, None, f"{rid}.when", "a rule with an outcome needs a condition (when)"))
+    if rule.kind == "classify" and not types_of(rule):
+        problems.append(Problem(file, None, f"{rid}.when", "a classify rule's condition is `type: {in: [...]}`"))
+    formula = then.get("formula")
+    if formula is not None and formula not in required.FORMULAS:
+        problems.append(Problem(file, None, f"{rid}.then.formula",
+                                f"formula {formula!r} is not implemented by the program "
+                                f"(implemented: {', '.join(sorted(required.FORMULAS))})"))
+    return rule
+
+
+def _read_file(path: Path, problems: list[Problem], parameters: dict[str, Parameter],
+               rules: dict[str, Rule]) -> str:
+    """Add one file's parameters and rules; return its text (for the rulebook's version)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = RuleFile.model_validate(load_yaml(text, path.name))
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return text
+    except ValidationError as exc:
+        if any(not e["loc"] for e in exc.errors()):
+            problems.append(Problem(path.name, None, None, "expected a mapping with parameters and rules"))
+        else:
+            problems.extend(validation_problems(exc, path.name))
+        return text
+    for name, raw in data.parameters.items():
+        if name in parameters:
+            problems.append(Problem(path.name, None, name, f"parameter already defined in {parameters[name].file}"))
+            continue
+        param = _parameter(problems, path.name, name, raw)
+        if param:
+            parameters[name] = param
+    for index, raw in enumerate(data.rules):
+        rule = _rule(problems, path.name, index, raw)
+        if rule is None:
+            continue
+        if rule.id in rules:
+            problems.append(Problem(path.name, None, rule.id, f"rule id already used in {rules[rule.id].file}"))
+            continue
+        rules[rule.id] = rule
+    return text
+
+
+def _check_whole(rules: dict[str, Rule], parameters: dict[str, Parameter], folder: str,
+                 check_required: bool) -> list[Problem]:
+    """Checks across files: conditions, references, priorities, and (`check_required`) what the program relies
+    on."""
+    problems: list[Problem] = []
+    families = {r.then["family"] for r in rules.values() if r.kind == "classify"}
+    priorities: dict[int, str] = {}
+    for rule in rules.values():
+        if rule.when is not None:
+            problems.extend(check_condition(rule, parameters, families))
+        ref = rule.then.get("cap_per_unit")
+        if ref is not None and ref not in parameters:
+            problems.append(Problem(rule.file, None, f"{rule.id}.then.cap_per_unit", f"unknown parameter {ref!r}"))
+        if rule.kind == "exclude" and isinstance(rule.priority, int):
+            if rule.priority in priorities:
+                problems.append(Problem(rule.file, None, f"{rule.id}.priority",
+                                        f"priority {rule.priority} already used by {priorities[rule.priority]}"))
+            priorities[rule.priority] = rule.id
+    if check_required:
+        problems.extend(_check_required(rules, parameters, folder))
+    return problems
+
+
+def _check_required(rules: dict[str, Rule], parameters: dict[str, Parameter], folder: str) -> list[Problem]:
+    """Every rule id, formula and parameter that Python relies on (`rulebook.required`) is there."""
+    problems: list[Problem] = []
+    by_formula = {r.then["formula"]: r for r in rules.values() if "formula" in r.then}
+    for rid, formula in required.RULES.items():
+        rule = rules.get(rid)
+        if rule is not None and formula is not None and rule.then.get("formula") != formula:
+            problems.append(Problem(rule.file, None, f"{rid}.then", f"the program relies on {rid} as the "
+                                                                    f"rule of formula {formula!r}"))
+        elif rule is None:
+            other = by_formula.get(formula) if formula else None
+            if other is not None:
+                problems.append(Problem(other.file, None, other.id, f"the program cites this rule (formula "
+                                                                    f"{formula!r}) as {rid}: keep that id"))
+            else:
+                problems.append(Problem(folder, None, rid, f"rule {rid} is missing: the program relies on it"))
+    for name in required.PARAMETERS:
+        if name not in parameters:
+            problems.append(Problem(folder, None, name, f"parameter {name} is missing: the program relies on it"))
+    return problems
+
+
+def load_rulebook(directory: str | Path | None = None) -> Rulebook:
+    """Load every `*.yaml` file of the rules folder; raise InputError naming file and key for each problem."""
+    directory = Path(directory) if directory else default_rules_dir()
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise InputError([Problem(str(directory), None, None, "no rules: expected YAML files")])
+    problems: list[Problem] = []
+    parameters: dict[str, Parameter] = {}
+    rules: dict[str, Rule] = {}
+    digest = hashlib.sha256()
+    for path in files:
+        text = _read_file(path, problems, parameters, rules)
+        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+    problems += _check_whole(rules, parameters, str(directory), check_required=not problems)
+    if problems:
+        raise InputError(problems)
+    return Rulebook(parameters=parameters, rules=rules, version=f"sha256:{digest.hexdigest()[:16]}")

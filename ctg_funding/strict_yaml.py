@@ -1,0 +1,51 @@
+"""The one YAML reader of the project (rules, scenarios, territory.yaml): duplicate keys refused, booleans only as
+true/false, every error naming the file and the line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Problem
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; every file of this project must refuse them."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in mapping:
+            shown = key.isoformat() if isinstance(key, dt.date) else repr(key)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {shown} appears twice (line {key_node.start_mark.line + 1}); "
+                            "each key is given once", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# YAML 1.1 reads on/off/yes/no as booleans, so a scenario change's `on:` key would become True. Booleans are
+# true/false only here (as in YAML 1.2).
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """Parse YAML text; raise InputError naming `name` and the line for any syntax error or repeated key."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError([Problem(name, mark.line + 1 if mark else None, None, f"invalid YAML: {problem}")]) from None

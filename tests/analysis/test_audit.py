@@ -1,0 +1,374 @@
+"""R6, `ctg audit`: payments set beside the amounts the rules in force each year give; one test per finding code
+on a small hand-built dataset (amounts worked out in the comments), the CAB's planted anomalies, parameters dated
+in the middle of the audited years, and bad input.
+
+The small case (tests/case_runner.write_case): three EAJE of the territory, method historical, year 2022.
+    EAJE-A   COM-A, 10 places, N-1 CEJ 1,000.00 -> due 1,000.00 (keeps its N-1 amount)
+    EAJE-B   COM-B, 20 places, N-1 CEJ 3,000.00 -> due 3,000.00
+    EAJE-D   COM-A, closed 2022-01-01 (open 0 days in 2022), N-1 CEJ 500.00 -> due 0.00, reason CLOSED,
+             its 500.00 released
+    EAJE envelope 2022 = 1,000.00 + 3,000.00 + 500.00 = 4,500.00; allocated 4,000.00, released 500.00.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support.case_runner import write_case
+
+from ctg_funding.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CAB_AUDIT = ROOT / "scenarios" / "cab-audit.yaml"
+HEADER = ["year", "structure_id", "line", "amount", "note"]
+BT = "bonus_territoire"
+
+CASE = {
+    "name": "audit case",
+    "years": [2022, 2022],
+    "parameters": {"redistribution.method": "historical"},
+    "structures": [
+        {"id": "EAJE-A", "type": "EAJE", "units": 10},
+        {"id": "EAJE-B", "type": "EAJE", "units": 20, "commune": "COM-B"},
+        {"id": "EAJE-D", "type": "EAJE", "units": 15, "closed": "2022-01-01"},
+    ],
+    "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00", "EAJE-D": "500.00"},
+}
+# What the rules give in 2022: every payment that matches them.
+DUE = [(2022, "EAJE-A", BT, "1000.00"), (2022, "EAJE-B", BT, "3000.00")]
+
+
+def write_payments(folder: Path, rows: list[tuple]) -> None:
+    with (folder / "payments.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerows([[*row, ""] if len(row) == 4 else list(row) for row in rows])
+
+
+def build(tmp_path: Path, payments: list[tuple], case: dict | None = None) -> Path:
+    """The case's dataset (tmp_path/data) and scenario, with payments.csv beside the dataset's files."""
+    scenario = write_case(copy.deepcopy(case or CASE), tmp_path)
+    write_payments(tmp_path / "data", payments)
+    return scenario
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["audit", *map(str, args)])
+
+
+def audit_json(target: Path, years: str = "2022") -> tuple[int, dict]:
+    result = run(target, "--year", years, "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.output)
+
+
+def short(data: dict) -> list[tuple]:
+    """Findings as (year, structure_id, line, code, expected, paid, difference), in the audit's order."""
+    return [(f["year"], f["structure_id"], f["line"], f["code"], f["expected"], f["paid"], f["difference"])
+            for f in data["findings"]]
+
+
+# ------------------------------------------------------------------------------------------ no finding
+
+
+def test_payments_that_match_the_rules_give_no_finding_and_exit_0(tmp_path):
+    # EAJE-B is paid in two instalments (2,000.00 + 1,000.00 = 3,000.00), and a 250.00 paid by mistake is
+    # recovered in the same year (a negative amount with its note): the rows add up to what is due.
+    payments = [(2022, "EAJE-A", BT, "1000.00"), (2022, "EAJE-B", BT, "2000.00"), (2022, "EAJE-B", BT, "1000.00"),
+                (2022, "EAJE-A", BT, "250.00"), (2022, "EAJE-A", BT, "-250.00", "recovery of the March duplicate")]
+    code, data = audit_json(build(tmp_path, payments))
+    assert code == 0
+    assert data["findings"] == []
+    assert data["years"] == [2022]
+    [summary] = data["summary"]
+    # envelope 4,500.00; expected 1,000.00 + 3,000.00 + 0.00 = 4,000.00; paid the same; 5 rows
+    assert (summary["envelope"], summary["expected"], summary["paid"], summary["difference"]) == \
+        ("4500.00", "4000.00", "4000.00", "0.00")
+    assert summary["payments"] == 5 and summary["findings"] == 0
+    assert set(summary["by_code"].values()) == {0}
+    text = run(tmp_path / "scenario.yaml", "--year", "2022")
+    assert text.exit_code == 0 and "Summary per year" in text.output
+
+
+def test_a_dataset_folder_is_audited_under_the_rules_as_they_stand(tmp_path):
+    # No scenario: the rules' own parameters (method historical by default), years from --year.
+    build(tmp_path, DUE)
+    code, data = audit_json(tmp_path / "data")
+    assert (code, data["findings"], data["years"]) == (0, [], [2022])
+
+
+def test_a_difference_equal_to_the_tolerance_is_not_a_finding(tmp_path):
+    # audit.tolerance = 0.01: EAJE-A paid 1,000.01 - 1,000.00 = 0.01 <= 0.01, no finding.
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), DUE[1]]))
+    assert (code, data["findings"]) == (0, [])
+    # 1,000.02 - 1,000.00 = 0.02 > 0.01: OVERPAID.
+    write_payments(tmp_path / "data", [(2022, "EAJE-A", BT, "1000.02"), DUE[1]])
+    code, data = audit_json(tmp_path / "scenario.yaml")
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-A", BT, "OVERPAID", "1000.00", "1000.02", "0.02")]
+
+
+# ----------------------------------------------------------------------------------- one test per code
+
+
+def test_overpaid(tmp_path):
+    # EAJE-A paid 1,200.00, due 1,000.00: difference 1,200.00 - 1,000.00 = +200.00.
+    # EAJE payments 1,200.00 + 3,000.00 = 4,200.00 stay within the 4,500.00 envelope: no ENVELOPE_EXCEEDED.
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1200.00"), DUE[1]]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-A", BT, "OVERPAID", "1000.00", "1200.00", "200.00")]
+    finding = data["findings"][0]
+    assert (finding["family"], finding["reason"]) == ("EAJE", None)
+    # The explanation is the chain of `ctg explain`: the N-1 amount kept under R3.historical.
+    explanation = finding["explanation"]
+    assert explanation["amount"] == "1000.00" and explanation["eligible"] is True
+    assert [r["id"] for r in explanation["rules"]] == ["R2.eaje", "R3.historical"]
+    assert any("N-1 CEJ amount 1000.00 EUR" in step for step in explanation["steps"])
+    assert data["summary"][0]["by_code"]["OVERPAID"] == 1
+
+
+def test_underpaid(tmp_path):
+    # EAJE-B paid 2,500.00, due 3,000.00: difference 2,500.00 - 3,000.00 = -500.00.
+    code, data = audit_json(build(tmp_path, [DUE[0], (2022, "EAJE-B", BT, "2500.00")]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-B", BT, "UNDERPAID", "3000.00", "2500.00", "-500.00")]
+
+
+def test_paid_ineligible(tmp_path):
+    # EAJE-D closed on 2022-01-01: open 0 days in 2022, not eligible (CLOSED), due 0.00; paid 500.00 anyway:
+    # difference 500.00 - 0.00 = +500.00. EAJE payments 1,000.00 + 3,000.00 + 500.00 = 4,500.00 = the envelope,
+    # not above it: no ENVELOPE_EXCEEDED.
+    code, data = audit_json(build(tmp_path, [*DUE, (2022, "EAJE-D", BT, "500.00")]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-D", BT, "PAID_INELIGIBLE", "0.00", "500.00", "500.00")]
+    finding = data["findings"][0]
+    assert finding["reason"] == "CLOSED"
+    explanation = finding["explanation"]
+    assert (explanation["eligible"], explanation["reason"], explanation["amount"]) == (False, "CLOSED", "0.00")
+    assert "R3.closed" in [r["id"] for r in explanation["rules"]]
+    assert explanation["facts"]["open_days"] == 0
+    assert explanation["released"] == [{"amount": "500.00", "reason": "CLOSED", "destination": "caf"}]
+
+
+def test_not_paid(tmp_path):
+    # EAJE-B due 3,000.00, no payment at all: difference 0.00 - 3,000.00 = -3,000.00.
+    code, data = audit_json(build(tmp_path, [DUE[0]]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-B", BT, "NOT_PAID", "3000.00", "0.00", "-3000.00")]
+
+
+def test_unknown_structure(tmp_path):
+    # EAJE-GHOST is not in structures.csv: nothing can be due to it; paid 300.00: difference +300.00. It counts in
+    # no family, so it touches no envelope.
+    code, data = audit_json(build(tmp_path, [*DUE, (2022, "EAJE-GHOST", BT, "300.00")]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-GHOST", BT, "UNKNOWN_STRUCTURE", "0.00", "300.00", "300.00")]
+    finding = data["findings"][0]
+    assert finding["family"] is None
+    assert "not among the 3 structures" in finding["explanation"]["steps"][0]
+
+
+def test_envelope_exceeded(tmp_path):
+    # EAJE-A paid 1,600.00, due 1,000.00: OVERPAID +600.00. EAJE payments 1,600.00 + 3,000.00 = 4,600.00 exceed the
+    # 4,500.00 envelope (EAJE-D's released 500.00 absorbs only 500.00 of the 600.00): ENVELOPE_EXCEEDED +100.00,
+    # with no structure_id and naming its family.
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1600.00"), DUE[1]]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-A", BT, "OVERPAID", "1000.00", "1600.00", "600.00"),
+                           (2022, None, BT, "ENVELOPE_EXCEEDED", "4500.00", "4600.00", "100.00")]
+    envelope = data["findings"][1]
+    assert envelope["family"] == "EAJE"
+    explanation = envelope["explanation"]
+    assert explanation["rules"][0]["id"] == "R1.envelope"
+    assert [(a["structure_id"], a["amount"]) for a in explanation["cej_actions"]] == \
+        [("EAJE-A", "1000.00"), ("EAJE-B", "3000.00"), ("EAJE-D", "500.00")]
+    assert explanation["released"] == [{"structure_id": "EAJE-D", "amount": "500.00", "reason": "CLOSED",
+                                        "destination": "caf"}]
+
+
+def test_envelope_exceeded_by_differences_each_within_the_tolerance(tmp_path):
+    # Without EAJE-D the envelope is 1,000.00 + 3,000.00 = 4,000.00, all allocated. Each structure paid 0.01 too
+    # much (within the tolerance, no structure finding), together 4,000.02 - 4,000.00 = 0.02 > 0.01.
+    case = copy.deepcopy(CASE)
+    case["structures"] = case["structures"][:2]
+    del case["cej"]["EAJE-D"]
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), (2022, "EAJE-B", BT, "3000.01")],
+                                  case))
+    assert code == 1
+    assert short(data) == [(2022, None, BT, "ENVELOPE_EXCEEDED", "4000.00", "4000.02", "0.02")]
+
+
+def test_new_places_line_is_audited_against_the_simulation_lines(tmp_path):
+    # Nothing on bonus_places_nouvelles is due when places did not grow: 400.00 paid there is OVERPAID (expected
+    # 0.00; the structure is eligible). It is outside the envelope: EAJE envelope payments stay 4,000.00.
+    code, data = audit_json(build(tmp_path, [*DUE, (2022, "EAJE-A", "bonus_places_nouvelles", "400.00")]))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-A", "bonus_places_nouvelles", "OVERPAID", "0.00", "400.00", "400.00")]
+
+
+def test_findings_come_largest_difference_first(tmp_path):
+    # NOT_PAID EAJE-B -3,000.00, UNKNOWN_STRUCTURE +300.00, OVERPAID EAJE-A +20.00: by absolute difference.
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1020.00"), (2022, "GHOST", BT, "300.00")]))
+    assert [f["code"] for f in data["findings"]] == ["NOT_PAID", "UNKNOWN_STRUCTURE", "OVERPAID"]
+    assert data["summary"][0]["findings"] == 3
+
+
+# ---------------------------------------------------------------------------- parameters in force each year
+
+
+POST_CASE = {
+    "name": "cap lowered from 2025",
+    "years": [2024, 2025],
+    # The deadline is moved to 2023 so that the cap per ETP applies in 2024 and in 2025.
+    "parameters": {"redistribution.method": "historical", "pilotage.deadline_year": 2023},
+    "structures": [{"id": "COORD-P", "type": "COORDINATION", "units": 1, "post_status": "charge_cooperation",
+                    "converted_on": "2022-01-01"}],
+    "cej": {"COORD-P": "25000.00"},
+}
+
+
+def test_a_parameter_changed_in_2025_changes_2025_only(tmp_path):
+    # COORD-P: 1 ETP, N-1 25,000.00. Payments: 25,000.00 in 2024 and in 2025.
+    payments = [(2024, "COORD-P", "pilotage", "25000.00"), (2025, "COORD-P", "pilotage", "25000.00")]
+    # Rules as they stand: cap 30,200 x 1 ETP = 30,200.00 > 25,000.00, both years due 25,000.00: no finding.
+    plain = build(tmp_path / "plain", payments, POST_CASE)
+    code, before = audit_json(plain, "2024..2025")
+    assert (code, before["findings"]) == (0, [])
+    # The scenario lowers the cap to 20,000 from 2025-01-01: 2024 still 25,000.00 (cap 30,200 in force on
+    # 2024-01-01); 2025 capped at 20,000 x 1 = 20,000.00, so 25,000.00 paid is 5,000.00 too much.
+    case = copy.deepcopy(POST_CASE)
+    case["parameters"]["pilotage.cap_per_etp"] = {dt.date(2021, 1, 1): 30200, dt.date(2025, 1, 1): 20000}
+    code, after = audit_json(build(tmp_path / "dated", payments, case), "2024..2025")
+    assert code == 1
+    assert short(after) == [(2025, "COORD-P", "pilotage", "OVERPAID", "20000.00", "25000.00", "5000.00")]
+    expected = {s["year"]: s["expected"] for s in after["summary"]}
+    assert expected == {2024: "25000.00", 2025: "20000.00"}
+    assert {s["year"]: s["expected"] for s in before["summary"]} == {2024: "25000.00", 2025: "25000.00"}
+    cap = next(p for p in after["findings"][0]["explanation"]["parameters"] if p["name"] == "pilotage.cap_per_etp")
+    assert (str(cap["value"]), cap["in_force_since"]) == ("20000", "2025-01-01")
+    # Auditing 2024 alone with the dated scenario: nothing to report.
+    code, only_2024 = audit_json(tmp_path / "dated" / "scenario.yaml", "2024")
+    assert (code, only_2024["findings"], only_2024["years"]) == (0, [], [2024])
+
+
+# ------------------------------------------------------------------------------------------------ CAB
+
+
+CAB_FINDINGS = [
+    # (year, structure_id, family, line, code, reason, expected, paid, difference): data/cab/README.md
+    (2023, "EAJE-BSM-CASABLANCA", "EAJE", BT, "OVERPAID", None, "96367.41", "192734.82", "96367.41"),
+    (2023, None, "EAJE", BT, "ENVELOPE_EXCEEDED", None, "1122004.94", "1218372.35", "96367.41"),
+    (2026, "COORD-WIMILLE", "PILOTAGE", "pilotage", "PAID_INELIGIBLE", "POST_NOT_CONVERTED", "0.00", "29842.15",
+     "29842.15"),
+    (2022, "EAJE-CONDETTE-LES-LUTINS", None, BT, "UNKNOWN_STRUCTURE", None, "0.00", "12480.00", "12480.00"),
+    (2024, "ALSH-DANNES-EXTRA", "ALSH", BT, "PAID_INELIGIBLE", "CLOSED", "0.00", "2037.65", "2037.65"),
+    (2025, None, "EAJE", BT, "ENVELOPE_EXCEEDED", None, "1122004.94", "1122005.08", "0.14"),
+]
+
+
+@pytest.fixture(scope="module")
+def cab() -> dict:
+    result = run(CAB_AUDIT, "--year", "2022..2026", "--format", "json")
+    assert result.exit_code == 1, result.output
+    return json.loads(result.output)
+
+
+def test_cab_audit_finds_exactly_the_planted_anomalies(cab):
+    got = [(f["year"], f["structure_id"], f["family"], f["line"], f["code"], f["reason"], f["expected"], f["paid"],
+            f["difference"]) for f in cab["findings"]]
+    assert got == CAB_FINDINGS
+    assert cab["years"] == [2022, 2023, 2024, 2025, 2026]
+    counts = {s["year"]: {k: v for k, v in s["by_code"].items() if v} for s in cab["summary"]}
+    assert counts == {2022: {"UNKNOWN_STRUCTURE": 1}, 2023: {"OVERPAID": 1, "ENVELOPE_EXCEEDED": 1},
+                      2024: {"PAID_INELIGIBLE": 1}, 2025: {"ENVELOPE_EXCEEDED": 1}, 2026: {"PAID_INELIGIBLE": 1}}
+    # The whole N-1 CEJ (1,920,528.00) is the envelope of every year.
+    assert {s["envelope"] for s in cab["summary"]} == {"1920528.00"}
+
+
+def test_cab_findings_carry_their_explanation(cab):
+    wimille = next(f for f in cab["findings"] if f["structure_id"] == "COORD-WIMILLE")
+    explanation = wimille["explanation"]
+    assert (explanation["year"], explanation["reason"], explanation["amount"]) == (2026, "POST_NOT_CONVERTED", "0.00")
+    rule = next(r for r in explanation["rules"] if r["id"] == "R4.post_not_converted")
+    assert rule["status"] == "seed" and "Article 6-b" in rule["source"]
+    assert explanation["structure"]["post_status"] == "coordinateur_cej"
+    casablanca = next(f for f in cab["findings"] if f["code"] == "OVERPAID")
+    assert [p["amount"] for p in casablanca["payments"]] == ["96367.41", "96367.41"]
+    drift = next(f for f in cab["findings"] if f["year"] == 2025)
+    gaps = {b["structure_id"]: b["difference"] for b in drift["explanation"]["paid_by_structure"] if b["difference"]}
+    assert len(gaps) == 14 and set(gaps.values()) == {"0.01"}
+
+
+def test_cab_money_is_written_with_two_decimals(cab):
+    for f in cab["findings"]:
+        for key in ("expected", "paid", "difference"):
+            whole, cents = f[key].split(".")
+            assert len(cents) == 2 and whole.lstrip("-").isdigit()
+        assert Decimal(f["difference"]) == Decimal(f["paid"]) - Decimal(f["expected"])
+
+
+def test_cab_table_csv_and_xlsx(tmp_path):
+    table = run(CAB_AUDIT, "--year", "2022..2026")
+    assert table.exit_code == 1
+    assert "ENVELOPE_EXCEEDED" in table.output and "Finding 6" in table.output
+    assert "R4.post_not_converted" in table.output  # the explanation chain is printed with each finding
+    out = tmp_path / "findings.csv"
+    assert run(CAB_AUDIT, "--year", "2022..2026", "--format", "csv", "--output", out).exit_code == 1
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["code"], r["structure_id"]) for r in rows][:2] == [("OVERPAID", "EAJE-BSM-CASABLANCA"),
+                                                                   ("ENVELOPE_EXCEEDED", "")]
+    assert all(r["explanation"] for r in rows)
+    xlsx = tmp_path / "audit.xlsx"
+    assert run(CAB_AUDIT, "--year", "2022..2026", "--format", "xlsx", "--output", xlsx).exit_code == 1
+    from openpyxl import load_workbook
+
+    assert {"summary", "families", "findings", "explanations"} <= set(load_workbook(xlsx).sheetnames)
+
+
+def test_cab_one_year_audited_alone_reports_only_its_own_findings():
+    result = run(CAB_AUDIT, "--year", "2024", "--format", "json")
+    assert result.exit_code == 1
+    assert [(f["year"], f["code"]) for f in json.loads(result.output)["findings"]] == [(2024, "PAID_INELIGIBLE")]
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("years, message", [
+    ("2026..2022", "the first year 2026 is after the last year 2022"),
+    ("2022-2026", "expected a year or a range such as 2022..2026"),
+    ("next", "expected a year or a range such as 2022..2026"),
+    ("2019..2022", "outside the scenario's years 2022..2022"),
+])
+def test_bad_year_range_exits_2(tmp_path, years, message):
+    result = run(build(tmp_path, DUE), "--year", years)
+    assert result.exit_code == 2
+    assert "--year" in result.output and message in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+def test_negative_payment_without_note_exits_2_with_file_row_and_column(tmp_path):
+    # Row 2 is the header + 1; row 3 is the recovery without its note.
+    scenario = build(tmp_path, [DUE[0], (2022, "EAJE-B", BT, "-250.00"), DUE[1]])
+    for target in (scenario, tmp_path / "data"):
+        result = run(target, "--year", "2022", "--format", "json")
+        assert result.exit_code == 2
+        assert "payments.csv, row 3, column amount: negative amount -250.00 (a recovery) needs a note" in result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+def test_missing_payments_file_and_unknown_target_exit_2(tmp_path):
+    scenario = write_case(copy.deepcopy(CASE), tmp_path)
+    result = run(scenario, "--year", "2022")
+    assert result.exit_code == 2 and "payments.csv: missing file" in result.output
+    result = run(tmp_path / "nowhere.yaml", "--year", "2022")
+    assert result.exit_code == 2 and "no such dataset or scenario" in result.output
+    result = run(scenario)
+    assert result.exit_code == 2 and "--year" in result.output

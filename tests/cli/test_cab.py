@@ -1,0 +1,215 @@
+"""The CAB scenarios end to end: what the issue asks to see on the real territory."""
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ctg_funding.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+
+
+def cej_amounts() -> dict[str, Decimal]:
+    """N-1 amounts per structure, read straight from the dataset file."""
+    out: dict[str, Decimal] = {}
+    with (ROOT / "data/cab/cej.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["structure_id"]] = out.get(row["structure_id"], Decimal(0)) + Decimal(row["amount"])
+    return out
+
+
+def run_json(*args: str) -> dict:
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.fixture(scope="module")
+def historical() -> dict:
+    return run_json("simulate", str(SCENARIOS / "cab-historical.yaml"))
+
+
+def allocation(data: dict, sid: str, year: int) -> dict:
+    return next(a for a in data["allocations"] if a["structure_id"] == sid and a["year"] == year)
+
+
+def test_unconverted_posts_get_nothing_in_2026_and_their_amounts_are_released(historical):
+    # Saint-Martin-Boulogne, Neufchâtel-Hardelot, Wimille and La Capelle are still coordinateur_cej posts
+    # (structures.csv): from 2026 (deadline 2025) they get nothing; each one's N-1 amount is released with
+    # POST_NOT_CONVERTED.
+    cej = cej_amounts()
+    for sid in ("COORD-SMB", "COORD-NEUFCHATEL", "COORD-WIMILLE", "COORD-LA-CAPELLE"):
+        row = allocation(historical, sid, 2026)
+        assert (row["amount"], row["eligible"], row["reason"]) == ("0.00", False, "POST_NOT_CONVERTED")
+        released = [r for r in historical["released"] if r["structure_id"] == sid and r["year"] == 2026]
+        assert [(r["amount"], r["reason"]) for r in released] == [(f"{cej[sid]:.2f}", "POST_NOT_CONVERTED")]
+        # In 2025, the deadline year, the same post still keeps its whole N-1 amount.
+        assert allocation(historical, sid, 2025)["amount"] == f"{cej[sid]:.2f}"
+
+
+def test_converted_posts_after_the_deadline(historical):
+    # Saint-Léonard: converted 2024-01-01, 1.3 ETP, N-1 41,500.00; cap 30,200 x 1.3 = 39,260.00, so 2,240.00
+    # is released as POST_CAPPED. Le Portel: converted but 0.30 ETP < 0.5 -> POST_BELOW_MIN_ETP from 2026.
+    leonard = allocation(historical, "COORD-SAINT-LEONARD", 2026)
+    assert (leonard["amount"], leonard["line"]) == ("39260.00", "pilotage")
+    capped = [r for r in historical["released"] if r["structure_id"] == "COORD-SAINT-LEONARD" and r["year"] == 2026]
+    assert [(r["amount"], r["reason"]) for r in capped] == [("2240.00", "POST_CAPPED")]
+    assert allocation(historical, "COORD-LE-PORTEL", 2026)["reason"] == "POST_BELOW_MIN_ETP"
+    assert allocation(historical, "COORD-LE-PORTEL", 2025)["eligible"] is True
+
+
+def test_micro_creches_paje_and_mam_are_not_ps_funded(historical):
+    rows = [a for a in historical["allocations"] if a["type"] in ("MICRO_CRECHE_PAJE", "MAM")]
+    assert len(rows) == 7 * 9  # 3 micro-crèches PAJE + 4 MAM (Annex 1), 2022..2030
+    assert {(a["reason"], a["amount"], a["family"]) for a in rows} == {("NOT_PS_FUNDED", "0.00", "EAJE")}
+
+
+def test_historical_keeps_every_eligible_structure_at_its_cej_amount_in_2022(historical):
+    cej = cej_amounts()
+    for a in historical["allocations"]:
+        if a["year"] == 2022 and a["eligible"]:
+            assert Decimal(a["amount"]) == cej.get(a["structure_id"], Decimal(0)), a["structure_id"]
+
+
+@pytest.mark.parametrize("name", ["cab-historical", "cab-per-unit", "cab-per-unit-floor"])
+def test_envelopes_balance_to_the_cent_every_year(name):
+    data = run_json("simulate", str(SCENARIOS / f"{name}.yaml"))
+    cej = cej_amounts()
+    total_cej = sum(cej.values())
+    assert {e["year"] for e in data["envelopes"]} == set(range(2022, 2031))
+    for year in range(2022, 2031):
+        envs = [e for e in data["envelopes"] if e["year"] == year]
+        # R1: the year's envelopes add up to the whole N-1 CEJ (1,920,528.00 EUR in data/cab/cej.csv).
+        assert sum(Decimal(e["envelope"]) for e in envs) == total_cej == Decimal("1920528.00")
+        for e in envs:
+            assert Decimal(e["allocated"]) + Decimal(e["released"]) == Decimal(e["envelope"])
+            allocated = sum(Decimal(a["amount"]) for a in data["allocations"] if a["year"] == year
+                            and a["family"] == e["family"] and a["line"] != "bonus_places_nouvelles")
+            assert allocated == Decimal(e["allocated"])
+
+
+def test_json_has_the_contract_fields(historical):
+    assert set(historical) >= {"scenario", "rules_version", "dataset_sha256", "allocations", "released", "envelopes"}
+    row = allocation(historical, "EAJE-BSM-CELESTINE", 2026)
+    assert set(row) >= {"year", "structure_id", "line", "family", "units", "rate", "amount", "eligible", "reason",
+                        "rules"}
+    assert row["rules"][:1] == ["R2.eaje"] and "R3.historical" in row["rules"]
+    for a in historical["allocations"]:
+        whole, cents = a["amount"].split(".")
+        assert len(cents) == 2 and whole.lstrip("-").isdigit()
+    assert len(historical["dataset_sha256"]) == 64
+
+
+def test_per_unit_gives_one_rate_per_place():
+    data = run_json("simulate", str(SCENARIOS / "cab-per-unit.yaml"), "--year", "2026")
+    eaje = [a for a in data["allocations"] if a["family"] == "EAJE" and a["eligible"]]
+    env = next(e for e in data["envelopes"] if e["family"] == "EAJE")
+    # 14 eligible EAJE and crèche familiale rows (Annex 2) with 472 places: 230 + 60 + 55 + 50 + 35 + 22 + 20.
+    assert len(eaje) == 14
+    assert sum(Decimal(a["units"]) for a in eaje) == 472
+    rates = {a["rate"] for a in eaje}
+    assert len(rates) == 1
+    # rate = EAJE envelope / 472 places = 1,122,004.94 / 472 = 2,377.128...
+    assert Decimal(rates.pop()) == (Decimal(env["envelope"]) / 472).quantize(Decimal("0.000001"))
+
+
+def test_year_option_restricts_and_refuses_years_outside_the_scenario():
+    data = run_json("simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2024..2025")
+    assert {a["year"] for a in data["allocations"]} == {2024, 2025}
+    result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2031"])
+    assert result.exit_code == 2
+    assert "outside the scenario's years" in result.output
+
+
+def test_csv_and_xlsx_outputs(tmp_path):
+    out = tmp_path / "alloc.csv"
+    result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2022",
+                                       "--format", "csv", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal("1920528.00")
+    xlsx = tmp_path / "alloc.xlsx"
+    result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2022",
+                                       "--format", "xlsx", "--output", str(xlsx)])
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    book = load_workbook(xlsx)
+    assert {"envelopes", "by_family", "by_commune", "released", "allocations"} <= set(book.sheetnames)
+    sheet = book["allocations"]
+    headers = [c.value for c in sheet[1]]
+    amount = sheet.cell(row=2, column=headers.index("amount") + 1)
+    assert isinstance(amount.value, float) and "€" in amount.number_format
+
+
+def test_xlsx_needs_an_output_file():
+    result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--format", "xlsx"])
+    assert result.exit_code == 2 and "--output" in result.output
+
+
+def test_explain_shows_rules_sources_parameters_and_arithmetic():
+    result = CliRunner().invoke(main, ["explain", str(SCENARIOS / "cab-historical.yaml"), "COORD-SAINT-LEONARD",
+                                       "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "R4.post_capped" in text and "Caf de la Loire" in text
+    assert "pilotage.cap_per_etp = 30200" in text
+    assert "39260.00" in text and "2240.00" in text
+    data = run_json("explain", str(SCENARIOS / "cab-historical.yaml"), "COORD-WIMILLE", "--year", "2026")
+    assert (data["eligible"], data["reason"], data["amount"]) == (False, "POST_NOT_CONVERTED", "0.00")
+    assert any(r["id"] == "R4.post_not_converted" and r["status"] == "seed" for r in data["rules"])
+
+
+def test_explain_unknown_structure_is_exit_2():
+    result = CliRunner().invoke(main, ["explain", str(SCENARIOS / "cab-historical.yaml"), "NOPE", "--year", "2026"])
+    assert result.exit_code == 2 and "NOPE" in result.output
+
+
+def test_rules_lists_rules_and_parameters_in_force():
+    data = run_json("rules", "--at", "2026-01-01")
+    ids = {r["id"] for r in data["rules"]}
+    assert {"R1.envelope", "R3.per_unit", "R4.post_not_converted", "R2.not_psu_type"} <= ids
+    cap = next(p for p in data["parameters"] if p["name"] == "pilotage.cap_per_etp")
+    assert (cap["value"], cap["status"], cap["in_force_since"]) == ("30200", "assumed", "2021-01-01")
+
+
+def test_late_conversion_scenario():
+    # SMB converts 2027-01-01 -> funded from 2027; Neufchâtel 2027-03-01 and La Capelle 2027-09-01 -> from 2028;
+    # Wimille never. Each keeps its whole N-1 amount when funded (all under their caps: 30,200 x ETP).
+    data = run_json("simulate", str(SCENARIOS / "cab-late-conversion.yaml"), "--year", "2026..2028")
+    cej = cej_amounts()
+    funded = {sid: {y for y in (2026, 2027, 2028) if allocation(data, sid, y)["eligible"]}
+              for sid in ("COORD-SMB", "COORD-NEUFCHATEL", "COORD-LA-CAPELLE", "COORD-WIMILLE")}
+    assert funded == {"COORD-SMB": {2027, 2028}, "COORD-NEUFCHATEL": {2028}, "COORD-LA-CAPELLE": {2028},
+                      "COORD-WIMILLE": set()}
+    assert allocation(data, "COORD-NEUFCHATEL", 2028)["amount"] == f"{cej['COORD-NEUFCHATEL']:.2f}"
+    assert allocation(data, "COORD-NEUFCHATEL", 2027)["reason"] == "POST_NOT_CONVERTED"
+
+
+def test_an_output_that_cannot_be_written_is_exit_2_without_traceback(tmp_path):
+    target = tmp_path / "no-such-folder" / "out.csv"
+    result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2026",
+                                       "--format", "csv", "--output", str(target)])
+    assert result.exit_code == 2
+    assert f"{target}: cannot read or write it" in result.output and "Traceback" not in result.output
+
+
+def test_floor_per_occupied_place_lifts_the_low_occupancy_creches():
+    # cab-per-unit-floor, 2026: EAJE envelope 1,122,004.94 over places weighted by occupancy (305.5287 weighted
+    # places) gives 3,672.34 per weighted place. Boulogne (61.04%) and Outreau (60.80%) then get about 2,241 and
+    # 2,233 per place, under the 2,300 floor: they are lifted to exactly 2,300 x places (Célestine 60 places =
+    # 138,000.00; Outreau 60 = 138,000.00; Chemin Vert 25 = 57,500.00). The others pay for it and stay above it.
+    data = run_json("simulate", str(SCENARIOS / "cab-per-unit-floor.yaml"), "--year", "2026")
+    eaje = {a["structure_id"]: a for a in data["allocations"] if a["family"] == "EAJE" and a["eligible"]}
+    assert eaje["EAJE-BSM-CELESTINE"]["amount"] == "138000.00"
+    assert eaje["EAJE-OUTREAU-LACORRE"]["amount"] == "138000.00"
+    assert eaje["EAJE-BSM-CHEMIN-VERT"]["amount"] == "57500.00"
+    assert all(Decimal(a["amount"]) >= 2300 * Decimal(a["units"]) for a in eaje.values())
+    assert "R3.floor" in eaje["EAJE-BSM-CELESTINE"]["rules"]
+    env = next(e for e in data["envelopes"] if e["family"] == "EAJE")
+    assert sum(Decimal(a["amount"]) for a in eaje.values()) == Decimal(env["envelope"]) == Decimal("1122004.94")

@@ -1,0 +1,210 @@
+"""Loading rules/: every mistake refused with the file and the key named; the shipped rulebook loads and is sourced.
+
+Each refusal case copies the shipped rules/ to a temporary folder and adds one YAML file holding the mistake, so
+that the error must name that file (and not a shipped one).
+"""
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ctg_funding.errors import InputError
+from ctg_funding.rulebook import STATUSES, Parameter, Source, load_rulebook
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
+CASE = "zz_case.yaml"  # sorts after every shipped file: the shipped ones are read first
+
+# The 14 types of /work/shared/domain/CONTRACT.md (structures.csv, `type`).
+CONTRACT_TYPES = {
+    "EAJE", "CRECHE_FAMILIALE", "MICRO_CRECHE_PAJE", "MAM", "RPE", "LAEP", "ALSH_PERI", "ALSH_EXTRA", "ALSH",
+    "ACCUEIL_JEUNES", "SEJOURS", "BAFA_BAFD", "LUDOTHEQUE", "COORDINATION",
+}
+
+SOURCE = '{text: "a test source", status: assumed}'
+
+
+def refused(tmp_path: Path, text: str) -> list:
+    """Load the shipped rules plus one file `text`; return the problems of the InputError it must raise."""
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / CASE).write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rulebook(folder)
+    return exc.value.problems
+
+
+def one_problem(problems: list, column: str | None, *words: str):
+    """The single problem of the case file at `column`, whose message holds every word."""
+    mine = [p for p in problems if p.file == CASE]
+    assert len(mine) == 1, problems
+    problem = mine[0]
+    assert problem.column == column, problem
+    for word in words:
+        assert word in problem.message, problem
+    assert CASE in str(problem)
+    return problem
+
+
+def rule(when: str = "{year: 2024}", then: str = "{method: historical}", extra: str = "", rid: str = "T.case",
+         source: str = SOURCE) -> str:
+    lines = [f"  - id: {rid}", "    label: A test rule"]
+    if source:
+        lines.append(f"    source: {source}")
+    if when:
+        lines.append(f"    when: {when}")
+    lines.append(f"    then: {then}")
+    if extra:
+        lines.append(f"    {extra}")
+    return "rules:\n" + "\n".join(lines) + "\n"
+
+
+def test_the_case_file_itself_is_valid(tmp_path):
+    # The cases below each change one thing of this rule; unchanged, it loads.
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / CASE).write_text(rule(), encoding="utf-8")
+    rulebook = load_rulebook(folder)
+    assert rulebook.rules["T.case"].file == CASE
+
+
+def test_a_rule_without_source_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(source="")), "T.case", "needs a source")
+
+
+@pytest.mark.parametrize("status", ["guessed", "Seed", ""])
+def test_a_rule_whose_source_status_is_unknown_is_refused(tmp_path, status):
+    one_problem(refused(tmp_path, rule(source=f'{{text: "a text", status: "{status}"}}')), "T.case",
+                "needs a source", "seed | national | assumed")
+
+
+def test_a_rule_whose_source_has_no_text_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(source="{status: seed}")), "T.case", "needs a source")
+
+
+def test_an_unknown_key_in_a_rule_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(extra="priorty: 3")), "T.case.priorty", "unknown key")
+
+
+def test_an_unknown_key_in_a_rule_outcome_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(then="{methode: historical}")), "T.case.then.methode", "unknown key")
+
+
+PARAM = """parameters:
+  test.param:
+    label: A test parameter
+    unit: EUR
+    source: {text: "a test source", status: assumed}
+    values:
+      2021-01-01: 2600
+"""
+
+
+def test_an_unknown_key_in_a_parameter_is_refused(tmp_path):
+    one_problem(refused(tmp_path, PARAM + "    valeur: 3\n"), "test.param.valeur", "unknown key")
+
+
+def test_two_values_for_the_same_date_are_refused(tmp_path):
+    problem = one_problem(refused(tmp_path, PARAM + "      2021-01-01: 3100\n"), None, "appears twice", "2021")
+    assert problem.row == 8  # the line of the second 2021-01-01
+
+
+def test_a_parameter_value_of_the_wrong_type_is_refused(tmp_path):
+    one_problem(refused(tmp_path, PARAM.replace("2600", "lots")), "test.param.values.2021-01-01", "number")
+
+
+def test_an_unknown_parameter_in_a_condition_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(when="{year: {gt: {param: nope}}}")), "T.case.when",
+                "unknown parameter 'nope'")
+
+
+def test_an_unknown_field_in_a_condition_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(when="{yaer: 2024}")), "T.case.when", "unknown field 'yaer'")
+
+
+def test_an_unknown_field_as_an_operand_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(when="{year: {gt: {field: nope}}}")), "T.case.when", "unknown field 'nope'")
+
+
+def test_an_unknown_operator_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(when="{units: {between: 3}}")), "T.case.when", "unknown operator 'between'")
+
+
+def test_an_unknown_family_is_refused(tmp_path):
+    one_problem(refused(tmp_path, rule(when="{family: CRECHE}")), "T.case.when", "unknown family 'CRECHE'")
+    one_problem(refused(tmp_path / "in", rule(when="{family: {in: [EAJE, CRECHE]}}")), "T.case.when",
+                "unknown family 'CRECHE'")
+
+
+def test_two_exclusion_rules_with_the_same_priority_are_refused(tmp_path):
+    # R3.outside_territory (eligibility.yaml) has priority 10.
+    text = rule(when="{units: 0}", then="{eligible: false, reason: NO_UNITS}", extra="priority: 10")
+    one_problem(refused(tmp_path, text), "T.case.priority", "priority 10 already used by R3.outside_territory")
+
+
+def test_an_exclusion_rule_without_priority_is_refused(tmp_path):
+    text = rule(when="{units: 0}", then="{eligible: false, reason: NO_UNITS}")
+    one_problem(refused(tmp_path, text), "T.case", "priority")
+
+
+def test_a_rule_id_used_in_two_files_is_refused(tmp_path):
+    problem = one_problem(refused(tmp_path, rule(rid="R2.rpe")), "R2.rpe", "already used in families.yaml")
+    assert "families.yaml" in str(problem)
+
+
+def test_a_parameter_defined_in_two_files_is_refused(tmp_path):
+    text = PARAM.replace("test.param", "pilotage.deadline_year")
+    one_problem(refused(tmp_path, text), "pilotage.deadline_year", "already defined in pilotage.yaml")
+
+
+# -- the shipped rulebook
+
+
+@pytest.fixture(scope="module")
+def rulebook():
+    return load_rulebook(RULES)
+
+
+def test_the_shipped_rulebook_loads(rulebook):
+    assert rulebook.rules and rulebook.parameters
+    assert rulebook.version.startswith("sha256:")
+    assert rulebook.value("pilotage.deadline_year", 2025) == 2025
+
+
+def test_the_types_are_exactly_those_of_the_contract(rulebook):
+    assert rulebook.types == CONTRACT_TYPES
+    assert len(rulebook.types) == 14
+    # and each type has exactly one family
+    assert sum(len(types) for types in rulebook.families.values()) == 14
+
+
+def test_every_rule_and_parameter_is_sourced(rulebook):
+    for item in [*rulebook.rules.values(), *rulebook.parameters.values()]:
+        assert isinstance(item.source, Source)
+        assert item.source.text.strip(), item
+        assert item.source.status in STATUSES, item
+    assert set(STATUSES) == {"seed", "national", "assumed"}
+
+
+def test_a_parameter_gives_the_value_in_force():
+    param = Parameter(name="p", label="p", unit="EUR", type="number", source=Source("s", "assumed"),
+                      values=((dt.date(2021, 1, 1), Decimal(2600)), (dt.date(2025, 1, 1), Decimal(3100))), file="f")
+    assert param.at(dt.date(2020, 12, 31)) is None
+    assert param.at(dt.date(2021, 1, 1)) == 2600
+    assert param.at(dt.date(2024, 12, 31)) == 2600
+    assert param.at(dt.date(2025, 1, 1)) == 3100
+    assert param.at(dt.date(2040, 6, 1)) == 3100
+
+
+def test_dated_values_are_read_in_date_order(tmp_path):
+    # Written out of order in the file, the values are still in force from their own date.
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / CASE).write_text(PARAM.replace("      2021-01-01: 2600\n", "      2025-01-01: 3100\n"
+                                             "      2021-01-01: 2600\n"), encoding="utf-8")
+    rulebook = load_rulebook(folder)
+    assert rulebook.value("test.param", 2024) == Decimal(2600)
+    assert rulebook.value("test.param", 2025) == Decimal(3100)
+    assert rulebook.value("test.param", 2020) is None
