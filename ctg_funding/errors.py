@@ -21,8 +21,9 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            # A YAML file (rules, scenario, territory) has keys; a spreadsheet has columns.
-            kind = "key" if self.file.split("[")[0].endswith((".yaml", ".yml")) else "column"
+            # A spreadsheet (CSV file, workbook sheet) has columns; YAML files and folders have keys.
+            spreadsheet = "[" in self.file or self.file.lower().endswith((".csv", ".xlsx"))
+            kind = "column" if spreadsheet else "key"
             where.append(f"{kind} {self.column}")
         return f"{', '.join(where)}: {self.message}"
 

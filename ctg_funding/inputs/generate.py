@@ -49,19 +49,12 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
         writer.writerows(rows)
 
 
-def generate(out: Path, territories: int, structures: int, seed: int = 0, first_year: int = 2022,
-             years: int = 10) -> Path:
-    """Write a valid dataset of `territories` CTGs and `structures` structures, and a scenario beside it over
-    `years` years from `first_year`; return the scenario's path."""
-    if territories < 1 or structures < 0:
-        raise ValueError("need at least one territory and no negative number of structures")
-    rng = random.Random(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    last_year = first_year + years - 1
+def _territories(rng: random.Random, territories: int) -> tuple[list[list[object]], list[list[object]],
+                                                                  list[list[str]], list[str]]:
+    """The CTGs (territories.csv rows), the collectivités, each territory's communes and the outside communes."""
     collectivites: list[list[object]] = []
     territory_rows: list[list[object]] = []
     communes_of: list[list[str]] = []
-    signatory: dict[str, bool] = {}
     for t in range(territories):
         tid = f"CTG-{t:04d}"
         start = dt.date(rng.choice([2021, 2021, 2022]), 1, 1)
@@ -70,7 +63,6 @@ def generate(out: Path, territories: int, structures: int, seed: int = 0, first_
         communes_of.append(communes)
         for j, cid in enumerate(communes):
             signs = j == 0 or rng.random() > 0.05
-            signatory[cid] = signs
             collectivites.append([cid, f"Commune {cid}", "commune", str(signs).lower(),
                                   str(rng.random() < 0.1).lower(), rng.randint(1, 3)])
         collectivites.append([f"ASSO-{t:04d}", f"Association {tid}", "association", "false", "false", ""])
@@ -78,9 +70,15 @@ def generate(out: Path, territories: int, structures: int, seed: int = 0, first_
                                end.year, ";".join(communes)])
     outside = [f"OUT-{j:02d}" for j in range(OUTSIDE_COMMUNES)]
     for cid in outside:
-        signatory[cid] = True
         collectivites.append([cid, f"Commune {cid}", "commune", "true", "false", 2])
+    return territory_rows, collectivites, communes_of, outside
 
+
+def _structures(rng: random.Random, structures: int, territory_rows: list[list[object]],
+                communes_of: list[list[str]], outside: list[str], first_year: int,
+                last_year: int) -> tuple[list[list[object]], list[list[object]]]:
+    """The structures (structures.csv rows) and their N-1 CEJ actions (cej.csv rows)."""
+    territories = len(territory_rows)
     weights = [m[1] for m in MIX]
     structure_rows: list[list[object]] = []
     cej_rows: list[list[object]] = []
@@ -114,7 +112,21 @@ def generate(out: Path, territories: int, structures: int, seed: int = 0, first_
         if c_high and opened.year < first_year and rng.random() < 0.75:
             cents = max(1, int(rng.randint(c_low, c_high) * float(units)))
             cej_rows.append([f"CEJ-{home}", home, sid, starts[t].year - 1, f"{cents // 100}.{cents % 100:02d}"])
+    return structure_rows, cej_rows
 
+
+def generate(out: Path, territories: int, structures: int, seed: int = 0, first_year: int = 2022,
+             years: int = 10) -> Path:
+    """Write a valid dataset of `territories` CTGs and `structures` structures, and a scenario beside it over
+    `years` years from `first_year`; return the scenario's path."""
+    if territories < 1 or structures < 0:
+        raise ValueError("need at least one territory and no negative number of structures")
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    last_year = first_year + years - 1
+    territory_rows, collectivites, communes_of, outside = _territories(rng, territories)
+    structure_rows, cej_rows = _structures(rng, structures, territory_rows, communes_of, outside, first_year,
+                                           last_year)
     _write(out / "territories.csv", ["id", "name", "caf", "start", "end", "pilotage_deadline_year", "communes"],
            territory_rows)
     _write(out / "collectivites.csv", ["id", "name", "kind", "signatory", "qpv_zrr", "tranche"], collectivites)

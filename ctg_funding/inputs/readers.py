@@ -160,37 +160,40 @@ def read_collectivites(checker: Checker, table: Table) -> dict[str, Collectivite
     return out
 
 
-def read_structures(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
-                    schema: Schema) -> dict[str, Structure]:
-    out: dict[str, Structure] = {}
-    if not checker.columns(table, "structures"):
-        return out
-    communes = {k for k, c in collectivites.items() if c.kind == CollectiviteKind.COMMUNE}
-    extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
-    types = ", ".join(sorted(schema.types))
+class _StructureCells:
+    """Parsers of the structures.csv cells that depend on the collectivités and on the rules' structure types."""
 
-    def ref(ids: Collection[str], what: str) -> Callable[[str], str]:
+    def __init__(self, collectivites: dict[str, Collectivite], schema: Schema) -> None:
+        self.collectivites = collectivites
+        self.communes = {k for k, c in collectivites.items() if c.kind == CollectiviteKind.COMMUNE}
+        self.schema = schema
+
+    def ref(self, ids: Collection[str], what: str) -> Callable[[str], str]:
+        if not self.collectivites:  # collectivites.csv is missing or unreadable: its own problem says so
+            return str
+
         def parse(text: str) -> str:
             if text not in ids:
-                known = collectivites.get(text)
+                known = self.collectivites.get(text)
                 if known is not None:
                     raise cells.CellError(f"unknown {what} {text!r}: it is a {known.kind.value}, not a {what}")
                 raise cells.CellError(f"unknown {what} {text!r}: it is not in collectivites")
             return text
         return parse
 
-    def type_(text: str) -> str:
-        if text not in schema.types:
-            raise cells.CellError(f"unknown type {text!r} (expected one of: {types})")
+    def type_(self, text: str) -> str:
+        if text not in self.schema.types:
+            raise cells.CellError(f"unknown type {text!r} (expected one of: {', '.join(sorted(self.schema.types))})")
         return text
 
-    def supporters(text: str) -> tuple[str, ...]:
+    def supporters(self, text: str) -> tuple[str, ...]:
         ids = cells.parse_id_list(text)
-        unknown = [i for i in ids if i not in collectivites]
+        unknown = [i for i in ids if i not in self.collectivites]
         if unknown:
             raise cells.CellError(f"unknown collectivité {', '.join(map(repr, unknown))} in supported_by")
         return ids
 
+    @staticmethod
     def status(text: str) -> PostStatus:
         try:
             return PostStatus(text)
@@ -198,32 +201,41 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
             raise cells.CellError(f"unknown post_status {text!r} (expected coordinateur_cej or "
                                   "charge_cooperation)") from None
 
+
+def _post_cells(checker: Checker, table: Table, row: int, c: dict[str, str], stype: str | None,
+                is_post: bool) -> tuple[PostStatus | None, Any]:
+    """post_status and converted_on: for coordination posts only, consistent with each other."""
+    post_status = checker.cell(table, row, c, "post_status", _StructureCells.status, required=is_post)
+    if stype is not None and not is_post and post_status is not None:
+        checker.add(table.name, row, "post_status", f"post_status is for coordination posts only, not for type {stype}")
+    converted_on = checker.cell(table, row, c, "converted_on", cells.parse_date, required=False)
+    if converted_on and stype is not None and not is_post:
+        checker.add(table.name, row, "converted_on",
+                    f"converted_on is for coordination posts only, not for type {stype}")
+    if converted_on and post_status == PostStatus.COORDINATEUR_CEJ:
+        checker.add(table.name, row, "converted_on", "converted_on is set but post_status is still coordinateur_cej")
+    if post_status == PostStatus.CHARGE_COOPERATION and not converted_on:
+        checker.add(table.name, row, "converted_on",
+                    "a charge_cooperation post needs the date it was converted (converted_on)")
+    return post_status, converted_on
+
+
+def read_structures(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
+                    schema: Schema) -> dict[str, Structure]:
+    """structures.csv: one structure per row, every reference to a collectivité and every type checked."""
+    out: dict[str, Structure] = {}
+    if not checker.columns(table, "structures"):
+        return out
+    parse = _StructureCells(collectivites, schema)
+    extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
     for row, c in checker.unique(table, "id"):
         n_before = len(checker.problems)
-        stype = checker.cell(table, row, c, "type", type_)
-        commune = checker.cell(table, row, c, "commune_id",
-                               ref(communes, "commune") if collectivites else str)
-        manager = checker.cell(table, row, c, "manager_id",
-                               ref(collectivites, "manager") if collectivites else str)
+        stype = checker.cell(table, row, c, "type", parse.type_)
         opened = checker.cell(table, row, c, "opened", cells.parse_date)
         closed = checker.cell(table, row, c, "closed", cells.parse_date, required=False)
         if opened and closed and closed <= opened:
             checker.add(table.name, row, "closed", f"closed {closed} is not after opened {opened}")
-        is_post = stype in schema.post_types
-        post_status = checker.cell(table, row, c, "post_status", status, required=is_post)
-        if stype is not None and not is_post and post_status is not None:
-            checker.add(table.name, row, "post_status",
-                        f"post_status is for coordination posts only, not for type {stype}")
-        converted_on = checker.cell(table, row, c, "converted_on", cells.parse_date, required=False)
-        if converted_on and stype is not None and not is_post:
-            checker.add(table.name, row, "converted_on",
-                        f"converted_on is for coordination posts only, not for type {stype}")
-        if converted_on and post_status == PostStatus.COORDINATEUR_CEJ:
-            checker.add(table.name, row, "converted_on",
-                        "converted_on is set but post_status is still coordinateur_cej")
-        if post_status == PostStatus.CHARGE_COOPERATION and not converted_on:
-            checker.add(table.name, row, "converted_on",
-                        "a charge_cooperation post needs the date it was converted (converted_on)")
+        post_status, converted_on = _post_cells(checker, table, row, c, stype, stype in schema.post_types)
         extra = {}
         for col in extra_cols:
             value = checker.cell(table, row, c, col, cells.parse_decimal, required=False)
@@ -233,9 +245,9 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
             id=c["id"],
             name=checker.cell(table, row, c, "name", str),
             type=stype,
-            commune_id=commune,
-            manager_id=manager,
-            supported_by=checker.cell(table, row, c, "supported_by", supporters, required=False) or (),
+            commune_id=checker.cell(table, row, c, "commune_id", parse.ref(parse.communes, "commune")),
+            manager_id=checker.cell(table, row, c, "manager_id", parse.ref(collectivites, "manager")),
+            supported_by=checker.cell(table, row, c, "supported_by", parse.supporters, required=False) or (),
             ps_funded=checker.cell(table, row, c, "ps_funded", cells.parse_bool),
             opened=opened,
             closed=closed,

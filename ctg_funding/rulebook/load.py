@@ -78,8 +78,8 @@ class ParameterSpec(_Strict):
 
 class RuleFile(_Strict):
     description: str = ""
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    rules: list[Any] = Field(default_factory=list)
+    parameters: dict[str, Any] | None = None  # an empty `parameters:` key reads as None
+    rules: list[Any] | None = None
 
 
 def default_rules_dir() -> Path:
@@ -230,14 +230,14 @@ def _read_file(path: Path, problems: list[Problem], parameters: dict[str, Parame
         else:
             problems.extend(validation_problems(exc, path.name))
         return text
-    for name, raw in data.parameters.items():
+    for name, raw in (data.parameters or {}).items():
         if name in parameters:
             problems.append(Problem(path.name, None, name, f"parameter already defined in {parameters[name].file}"))
             continue
         param = _parameter(problems, path.name, name, raw)
         if param:
             parameters[name] = param
-    for index, raw in enumerate(data.rules):
+    for index, raw in enumerate(data.rules or []):
         rule = _rule(problems, path.name, index, raw)
         if rule is None:
             continue

@@ -1,0 +1,110 @@
+"""What the Python code relies on in rules/ is checked when the rules are loaded: a rule id, a formula or a
+parameter that the program cites cannot go missing without the whole rulebook being refused, with the id named,
+before anything runs."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ctg_funding.cli import main
+from ctg_funding.errors import InputError
+from ctg_funding.rulebook import load_rulebook, required
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "rules"
+
+
+def copy_rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    return folder
+
+
+def file_defining(folder: Path, text: str) -> Path:
+    (path,) = [p for p in folder.glob("*.yaml") if text in p.read_text(encoding="utf-8")]
+    return path
+
+
+def remove_rule(folder: Path, rid: str) -> None:
+    """Drop the rule `rid` (its `- id:` item, up to the next item or the end of the file)."""
+    path = file_defining(folder, f"- id: {rid}\n")
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"  - id: {re.escape(rid)}\n(?:    .*\n|      .*\n)*")
+    new = pattern.sub("", text, count=1)
+    assert new != text
+    path.write_text(new, encoding="utf-8")
+
+
+def remove_parameter(folder: Path, name: str) -> None:
+    path = file_defining(folder, f"  {name}:\n")
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"  {re.escape(name)}:\n(?:    .*\n|      .*\n)*")
+    new = pattern.sub("", text, count=1)
+    assert new != text
+    path.write_text(new, encoding="utf-8")
+
+
+def problems_of(folder: Path) -> list:
+    with pytest.raises(InputError) as exc:
+        load_rulebook(folder)
+    return exc.value.problems
+
+
+@pytest.mark.parametrize("rid", sorted(required.RULES))
+def test_a_rulebook_without_a_rule_the_program_cites_is_refused(tmp_path, rid):
+    folder = copy_rules(tmp_path)
+    remove_rule(folder, rid)
+    problems = problems_of(folder)
+    assert [p.column for p in problems] == [rid], problems
+    assert "missing" in problems[0].message
+
+
+@pytest.mark.parametrize("name", required.PARAMETERS)
+def test_a_rulebook_without_a_parameter_the_program_reads_is_refused(tmp_path, name):
+    folder = copy_rules(tmp_path)
+    remove_parameter(folder, name)
+    problems = problems_of(folder)
+    assert name in [p.column for p in problems], problems
+
+
+def test_a_renamed_rule_is_refused_by_simulate_with_the_file_and_the_id(tmp_path):
+    folder = copy_rules(tmp_path)
+    path = file_defining(folder, "- id: R3.released\n")
+    path.write_text(path.read_text(encoding="utf-8").replace("- id: R3.released\n", "- id: R3.liberated\n"),
+                    encoding="utf-8")
+    out = CliRunner().invoke(main, ["simulate", str(ROOT / "scenarios" / "cab-per-unit.yaml"), "--rules",
+                                    str(folder), "--year", "2026"])
+    assert out.exit_code == 2
+    assert "Traceback" not in out.output
+    assert f"{path.name}, key R3.liberated" in out.output
+    assert "R3.released" in out.output
+
+
+def test_a_formula_the_program_does_not_implement_is_refused(tmp_path):
+    folder = copy_rules(tmp_path)
+    path = file_defining(folder, "- id: R3.floor\n")
+    path.write_text(path.read_text(encoding="utf-8").replace("formula: floor}", "formula: plancher}"),
+                    encoding="utf-8")
+    problems = problems_of(folder)
+    assert any(p.file == path.name and p.column == "R3.floor.then.formula" and "'plancher'" in p.message
+               for p in problems), problems
+
+
+def test_a_required_rule_with_another_formula_is_refused(tmp_path):
+    folder = copy_rules(tmp_path)
+    path = file_defining(folder, "- id: R3.per_unit\n")
+    text = path.read_text(encoding="utf-8").replace("then: {formula: per_unit}", "then: {formula: weighted}", 1)
+    path.write_text(text, encoding="utf-8")
+    problems = problems_of(folder)
+    assert any(p.column == "R3.per_unit.then" for p in problems), problems
+
+
+def test_the_shipped_rules_hold_every_formula_and_rule_the_program_relies_on():
+    rulebook = load_rulebook(RULES)
+    for rid, formula in required.RULES.items():
+        assert rid in rulebook.rules
+        assert rulebook.rules[rid].then.get("formula") == formula
+    assert set(required.PARAMETERS) <= set(rulebook.parameters)
