@@ -57,10 +57,34 @@ def validation_problems(exc: Any, file: str, *, row: int | None = None, prefix: 
             key = ".".join(str(x) for x in loc) or None
             if prefix:
                 key = f"{prefix}.{key}" if key else prefix
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif err["type"] == "missing":
-            message = "a value is required"
+        message = _PLAIN.get(err["type"], err["msg"])
+        if err["type"] in _SHOW_VALUE and "input" in err:
+            message += f", got {err['input']!r}"
         out.append(Problem(file, row, key, message))
     return out
+
+
+# Pydantic's error types in the words a finance officer uses (the others keep pydantic's message).
+_PLAIN = {
+    "extra_forbidden": "unknown key",
+    "missing": "a value is required",
+    "tuple_type": "expected a list, such as [A, B]",
+    "list_type": "expected a list, such as [A, B]",
+    "dict_type": "expected a mapping of keys and values",
+    "model_type": "expected a mapping of keys and values",
+    "model_attributes_type": "expected a mapping of keys and values",
+    "string_type": "expected text",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "date_parsing": "expected a date such as 2024-07-01",
+    "date_from_datetime_parsing": "expected a date such as 2024-07-01",
+    "date_type": "expected a date such as 2024-07-01",
+    "decimal_parsing": "expected a number",
+    "decimal_type": "expected a number",
+}
+_SHOW_VALUE = {"tuple_type", "list_type", "dict_type", "model_type", "string_type", "int_parsing", "int_type",
+               "int_from_float", "bool_parsing", "bool_type", "date_parsing", "date_from_datetime_parsing",
+               "date_type", "decimal_parsing", "decimal_type"}

@@ -137,7 +137,8 @@ def _territories(checker: Checker, found: _Files, collectivites: dict[str, Colle
     if isinstance(found.territory_data, Table):
         territories = read_territories(checker, found.tables.pop("territories"))
     elif found.territory_data is not None:
-        territory = read_territory(checker, found.territory_file, found.territory_data)
+        territory = read_territory(checker, found.territory_file, found.territory_data,
+                                   text=not found.territory_file.endswith(".yaml"))
         territories = [territory] if territory else []
     else:
         territories = []

@@ -105,19 +105,25 @@ def _model(checker: Checker, table: str, row: int | None, cls: type, **values: A
         return None
 
 
-def read_territory(checker: Checker, name: str, data: Any) -> Territory | None:
+def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False) -> Territory | None:
+    """One CTG from territory.yaml (typed YAML values) or, with `text`, from the text cells of a workbook's
+    territory sheet or a territories.csv row (dates and numbers as a spreadsheet writes them, communes as a
+    `;` list). The Territory model refuses unknown keys and wrong types."""
     if not isinstance(data, dict):
         checker.add(name, None, None, "expected a mapping with id, name, caf, start, end, "
                                       "pilotage_deadline_year, communes")
         return None
-    known = set(Territory.model_fields)
-    for key in data:
-        if key not in known:
-            checker.add(name, None, str(key), f"unknown key (expected: {', '.join(sorted(known))})")
-    values = {k: v for k, v in data.items() if k in known}
-    communes = values.get("communes")
-    if isinstance(communes, str):
-        values["communes"] = cells.parse_id_list(communes)
+    values = dict(data)
+    if text:
+        parsers = {"start": cells.parse_date, "end": cells.parse_date, "communes": cells.parse_id_list,
+                   "pilotage_deadline_year": lambda t: cells.parse_int(t, low=2000, high=2100)}
+        for key, parse in parsers.items():
+            if isinstance(values.get(key), str) and values[key].strip():
+                try:
+                    values[key] = parse(values[key])
+                except cells.CellError as exc:
+                    checker.add(name, None, key, str(exc))
+                    return None
     territory = _model(checker, name, None, Territory, **values)
     if territory and territory.end < territory.start:
         checker.add(name, None, "end", f"end {territory.end} is before start {territory.start}")
@@ -373,7 +379,7 @@ def read_territories(checker: Checker, table: Table) -> list[Territory]:
     owner: dict[str, str] = {}
     for row, c in checker.unique(table, "id"):
         sub = Checker()
-        territory = read_territory(sub, table.name, {k: c.get(k, "") for k in COLUMNS["territories"]})
+        territory = read_territory(sub, table.name, {k: c.get(k, "") for k in COLUMNS["territories"]}, text=True)
         for p in sub.problems:
             checker.add(table.name, row, p.column, p.message)
         if territory is None:
