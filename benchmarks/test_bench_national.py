@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from ctg_funding.inputs.generate import generate
 
+from ctg_funding.inputs.generate import generate
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.simulation import simulate

@@ -76,6 +76,7 @@ class FamilyYear:
     envelope: Decimal
     expected: Decimal  # the family's envelope lines (what the rules allocate out of the envelope)
     paid: Decimal  # payments to the family's structures on envelope lines
+    territory: str = ""  # the CTG whose envelope this is
 
     @property
     def difference(self) -> Decimal:
@@ -254,25 +255,34 @@ def _unknown_explanation(result: SimulationResult, sid: str, year: int, line: st
 
 
 def _family_years(result: SimulationResult, paid: dict[Key, list[PaymentRecord]]) -> list[FamilyYear]:
-    family_of = {(ln.year, ln.structure_id): ln.family for ln in result.lines if ln.line in ENVELOPE_LINES}
-    expected: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    """Each envelope (year, territory, family) with what the rules allocate out of it and what was paid on its
+    lines to its structures."""
+    group_of = {(ln.year, ln.structure_id): (ln.year, _territory(result, ln), ln.family)
+                for ln in result.lines if ln.line in ENVELOPE_LINES}
+    expected: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
     for ln in result.lines:
         if ln.line in ENVELOPE_LINES:
-            expected[(ln.year, ln.family)] += ln.amount
-    paid_by: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+            expected[group_of[(ln.year, ln.structure_id)]] += ln.amount
+    paid_by: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
     for (year, sid, line), records in paid.items():
-        family = family_of.get((year, sid))
-        if family and line in ENVELOPE_LINES:
-            paid_by[(year, family)] += _sum(records)
-    return [FamilyYear(e.year, e.family, e.envelope, expected[(e.year, e.family)], paid_by[(e.year, e.family)])
-            for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
+        group = group_of.get((year, sid))
+        if group and line in ENVELOPE_LINES:
+            paid_by[group] += _sum(records)
+    return [FamilyYear(e.year, e.family, e.envelope, expected[(e.year, e.territory, e.family)],
+                       paid_by[(e.year, e.territory, e.family)], territory=e.territory)
+            for e in sorted(result.envelopes, key=lambda e: (e.year, e.territory, e.family))]
+
+
+def _territory(result: SimulationResult, line: AllocationLine) -> str:
+    return result.structure_years[f"{line.structure_id}|{line.year}"].territory_id
 
 
 def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, list[PaymentRecord]]) -> Finding:
     sc = result.scenario
     rb = sc.rulebook
-    env = next(e for e in result.envelopes if e.year == fy.year and e.family == fy.family)
-    lines = [ln for ln in result.lines if ln.year == fy.year and ln.family == fy.family and ln.line in ENVELOPE_LINES]
+    env = next(e for e in result.envelopes if (e.year, e.territory, e.family) == (fy.year, fy.territory, fy.family))
+    lines = [ln for ln in result.lines if ln.year == fy.year and ln.family == fy.family and ln.line in ENVELOPE_LINES
+             and _territory(result, ln) == fy.territory]
     line_names = sorted({ln.line for ln in lines})
     members = {ln.structure_id for ln in lines}
     actions = [a for a in sc.dataset.cej if a.structure_id in members and a.last_year < fy.year]
@@ -282,7 +292,8 @@ def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, 
         if got or ln.amount:
             by_structure.append({"structure_id": ln.structure_id, "expected": ln.amount, "paid": got,
                                  "difference": got - ln.amount})
-    released = [r for r in result.released if r.year == fy.year and r.family == fy.family]
+    released = [r for r in result.released
+                if (r.year, r.territory, r.family) == (fy.year, fy.territory, fy.family)]
     rule = rb.rules[required.ENVELOPE]
     excess = fy.paid - fy.envelope
     steps = [

@@ -52,7 +52,7 @@ def audit_json(audit_result: AuditResult) -> dict[str, Any]:
         ],
         "families": [
             {"year": f.year, "family": f.family, "envelope": f.envelope, "expected": f.expected, "paid": f.paid,
-             "difference": f.difference, "envelope_left": f.envelope_left}
+             "difference": f.difference, "envelope_left": f.envelope_left, "territory": f.territory}
             for f in audit_result.families
         ],
         "findings": [

@@ -372,3 +372,24 @@ def test_missing_payments_file_and_unknown_target_exit_2(tmp_path):
     assert result.exit_code == 2 and "no such dataset or scenario" in result.output
     result = run(scenario)
     assert result.exit_code == 2 and "--year" in result.output
+
+
+def test_payments_equal_to_the_rules_give_no_finding_in_a_dataset_of_several_ctgs(tmp_path):
+    # Each territory's envelope is set beside the payments to its own structures only: paying exactly what the
+    # simulation gives, structure by structure, exceeds no envelope.
+    from ctg_funding.inputs.generate import generate
+    from ctg_funding.rulebook import load_rulebook
+    from ctg_funding.scenario.file import load_scenario
+    from ctg_funding.simulation import simulate
+
+    scenario_path = generate(tmp_path / "g", 3, 90, seed=4, years=3)
+    result = simulate(load_scenario(scenario_path, load_rulebook()))
+    rows = [[ln.year, ln.structure_id, ln.line, str(ln.amount)] for ln in result.lines if ln.amount]
+    with (tmp_path / "g" / "payments.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["year", "structure_id", "line", "amount"], *rows])
+    out = CliRunner().invoke(main, ["audit", str(scenario_path), "--year", "2022..2024", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["findings"] == []
+    assert len({f["territory"] for f in data["families"]}) == 3
+    assert all(Decimal(f["paid"]) == Decimal(f["expected"]) for f in data["families"])
