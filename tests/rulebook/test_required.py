@@ -28,20 +28,11 @@ def file_defining(folder: Path, text: str) -> Path:
     return path
 
 
-def remove_rule(folder: Path, rid: str) -> None:
-    """Drop the rule `rid` (its `- id:` item, up to the next item or the end of the file)."""
-    path = file_defining(folder, f"- id: {rid}\n")
+def remove_item(folder: Path, header: str, indent: int = 4) -> None:
+    """Drop one YAML item: the line `header` and the lines below it indented by `indent` spaces or more."""
+    path = file_defining(folder, header + "\n")
     text = path.read_text(encoding="utf-8")
-    pattern = re.compile(rf"  - id: {re.escape(rid)}\n(?:    .*\n|      .*\n)*")
-    new = pattern.sub("", text, count=1)
-    assert new != text
-    path.write_text(new, encoding="utf-8")
-
-
-def remove_parameter(folder: Path, name: str) -> None:
-    path = file_defining(folder, f"  {name}:\n")
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(rf"  {re.escape(name)}:\n(?:    .*\n|      .*\n)*")
+    pattern = re.compile(rf"{re.escape(header)}\n(?: {{{indent},}}.*\n)*")
     new = pattern.sub("", text, count=1)
     assert new != text
     path.write_text(new, encoding="utf-8")
@@ -56,7 +47,7 @@ def problems_of(folder: Path) -> list:
 @pytest.mark.parametrize("rid", sorted(required.RULES))
 def test_a_rulebook_without_a_rule_the_program_cites_is_refused(tmp_path, rid):
     folder = copy_rules(tmp_path)
-    remove_rule(folder, rid)
+    remove_item(folder, f"  - id: {rid}")
     problems = problems_of(folder)
     assert [p.column for p in problems] == [rid], problems
     assert "missing" in problems[0].message
@@ -65,7 +56,7 @@ def test_a_rulebook_without_a_rule_the_program_cites_is_refused(tmp_path, rid):
 @pytest.mark.parametrize("name", required.PARAMETERS)
 def test_a_rulebook_without_a_parameter_the_program_reads_is_refused(tmp_path, name):
     folder = copy_rules(tmp_path)
-    remove_parameter(folder, name)
+    remove_item(folder, f"  {name}:")
     problems = problems_of(folder)
     assert name in [p.column for p in problems], problems
 
