@@ -23,7 +23,7 @@ class CollectiviteKind(StrEnum):
     EPCI = "epci"
     CCAS = "ccas"
     ASSOCIATION = "association"
-    # Extensions of CONTRACT.md: managers that are neither collectivités nor associations.
+    # Managers that are neither collectivités nor associations (see docs/datasets.md).
     COMPANY = "company"
     OTHER = "other"
 

@@ -17,7 +17,7 @@ from ctg_funding.rulebook import STATUSES, Parameter, Source, load_rulebook
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CASE = "zz_case.yaml"  # sorts after every shipped file: the shipped ones are read first
 
-# The 14 types of /work/shared/domain/CONTRACT.md (structures.csv, `type`).
+# The 14 structure types a dataset may use (docs/datasets.md, structures.csv `type`).
 CONTRACT_TYPES = {
     "EAJE", "CRECHE_FAMILIALE", "MICRO_CRECHE_PAJE", "MAM", "RPE", "LAEP", "ALSH_PERI", "ALSH_EXTRA", "ALSH",
     "ACCUEIL_JEUNES", "SEJOURS", "BAFA_BAFD", "LUDOTHEQUE", "COORDINATION",
