@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from .allocation import policy, renewal
 from .allocation.exact import allocate_year
 from .allocation.new_places import new_places_lines, reference_year
+from .allocation.renewal import Base
 from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .engine import Evaluation, evaluate
 from .engine.compile import compile_rulebook, params_used
+from .inputs.model import ENVELOPE_LINES
 from .rulebook import Rulebook, required
 from .scenario.file import Scenario, weight_fields
 from .scenario.structure_years import StructureYear, structure_years
@@ -94,13 +97,25 @@ class SimulationResult:
     def line(self, structure_id: str, year: int, line: str | None = None) -> Line | None:
         """The structure's envelope line (bonus_territoire or pilotage) in `year`, or the named line."""
         return next((ln for ln in self.lines_of(structure_id, year)
-                     if (ln.line == line if line else ln.line != "bonus_places_nouvelles")), None)
+                     if (ln.line == line if line else ln.line in ENVELOPE_LINES)), None)
 
     def envelope_of(self, structure_id: str, year: int, family: str) -> Envelope | None:
         """The envelope a structure's line was shared from (its territory's, that year)."""
         territory = self.structure_years[f"{structure_id}|{year}"].territory_id
         return next((e for e in self.envelopes if (e.year, e.family, e.territory) == (year, family, territory)),
                     None)
+
+    @functools.cached_property
+    def _cej_actions(self) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for action in self.scenario.dataset.cej:
+            out.setdefault(action.structure_id, []).append(action)
+        return out
+
+    def cej_amount(self, structure_id: str, year: int) -> Fraction:
+        """A structure's N-1 CEJ amount in `year`: its CEJ actions that ended before it (R1)."""
+        return sum((Fraction(a.amount) for a in self._cej_actions.get(structure_id, []) if a.last_year < year),
+                   Fraction(0))
 
     def rulebook_for(self, structure_id: str, year: int) -> Rulebook:
         """The rulebook a structure-year was evaluated and allocated with (its territory's)."""
@@ -127,27 +142,31 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
               progress: Callable[[int, int], None] | None) -> SimulationResult:
     years = years or scenario.year_list
     ds = scenario.dataset
-    sys_ = structure_years(scenario, years)
+    # R7: a renewed CTG's years need the last year of the CTG before it, allocated first (even if not asked).
+    bases = renewal.plan([t.id for t in ds.territories], years, lambda tid, year: policy.envelope_base(
+        scenario.rulebook_for(tid), year, scenario.ctg_periods(tid)))
+    every_year = sorted({year for _tid, year in bases})
+    sys_ = structure_years(scenario, every_year)
     evaluations = evaluate(sys_, scenario.rulebook, engine, scenario.rulebook_for)
+    weights = WeightValues(weight_fields(ds, scenario.new_structures), scenario)
+    allocated = _allocate(scenario, sys_, evaluations, bases, engine, weights, progress)
+    if len(every_year) > len(years):  # keep the years asked only
+        wanted = set(years)
+        sys_ = [sy for sy in sys_ if sy.year in wanted]
+        evaluations = {sy.id: evaluations[sy.id] for sy in sys_}
     result = SimulationResult(scenario=scenario, years=years, engine=engine,
                               structure_years={sy.id: sy for sy in sys_}, evaluations=evaluations,
                               condition_parameters=tuple(sorted(params_used(compile_rulebook(scenario.rulebook)))))
-    weights = WeightValues(weight_fields(ds, scenario.new_structures), scenario)
     by_year: dict[int, list[StructureYear]] = {}
     for sy in sys_:
         by_year.setdefault(sy.year, []).append(sy)
-    vector_years: dict[int, YearResult] = {}
-    if engine == "vector":
-        from .allocation.vector import allocate_vector
-
-        vector_years = allocate_vector(sys_, evaluations, ds.cej, scenario.rulebook_for, weights)
     n1 = reference_year([a.last_year for a in ds.cej], min(t.start.year for t in ds.territories) - 1)
     # N-1 places, for the structures the new-places rule (R5) applies to only.
     r5 = {ev.structure_id for ev in evaluations.values() if required.NEW_PLACES in ev.formulas}
     places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days
                  for sy in structure_years(scenario, [n1], only=r5)}
-    for index, year in enumerate(years):
-        yr = vector_years.get(year) or _allocate_year(year, by_year.get(year, []), evaluations, scenario, weights)
+    for year in years:
+        yr = allocated.get(year, YearResult())
         result.lines.extend(yr.lines)
         rates = {t: Fraction(scenario.rulebook.value(required.NEW_PLACES_RATE.format(t), year) or 0)
                  for t in required.TRANCHES}
@@ -156,21 +175,61 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
         result.warnings.extend(yr.warnings)
-        if progress:
-            progress(index + 1, len(years))
     return result
 
 
-def _allocate_year(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation], scenario: Scenario,
-                   weights: WeightValues) -> YearResult:
-    """One year's envelopes, territory by territory."""
-    groups: dict[str, list[StructureYear]] = {}
+def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[str, Evaluation],
+              bases: dict[tuple[str, int], Base], engine: str, weights: WeightValues,
+              progress: Callable[[int, int], None] | None) -> dict[int, YearResult]:
+    """Every territory-year of `bases`, by year, round after round (R7: a renewal after its base year): each
+    round's N-1 amounts from the CEJ or from the rounds before it (`renewal.n1_cents`), for either allocator."""
+    order = renewal.rounds(bases)
+    round_of = {key: r for r, keys in enumerate(order) for key in keys}
+    rows_of: list[list[StructureYear]] = [[] for _ in order]
     for sy in sys_:
-        groups.setdefault(sy.territory_id, []).append(sy)
-    out = YearResult()
-    for tid in sorted(groups):
-        members = groups[tid]
-        ids = {sy.structure.id for sy in members}
-        cej = [a for a in scenario.dataset.cej if a.structure_id in ids]
-        out.extend(allocate_year(year, members, evaluations, cej, scenario.rulebook_for(tid), weights, tid))
+        rows_of[round_of[(sy.territory_id, sy.year)]].append(sy)
+    base_years = {b.year for b in bases.values() if b.year is not None}
+    steps = sum(len({year for _tid, year in keys}) for keys in order)
+    done = 0
+
+    def step(year_result: tuple[int, YearResult]) -> None:
+        nonlocal done
+        year, yr = year_result
+        out.setdefault(year, YearResult()).extend(yr)
+        if year in base_years:
+            allocated.update(renewal.allocated_cents(yr.lines))
+        done += 1
+        if progress:
+            progress(done, steps)
+
+    out: dict[int, YearResult] = {}
+    allocated: dict[tuple[str, int], int] = {}
+    for rows in rows_of:
+        cents = renewal.n1_cents(rows, scenario.dataset.cej, bases, allocated)
+        if engine == "vector":
+            from .allocation.vector import allocate_vector
+
+            for item in sorted(allocate_vector(rows, evaluations, cents, bases, scenario.rulebook_for,
+                                               weights).items()):
+                step(item)
+        else:
+            for item in _allocate_exact(rows, cents, evaluations, bases, scenario, weights):
+                step(item)
     return out
+
+
+def _allocate_exact(rows: list[StructureYear], cents: Any, evaluations: dict[str, Evaluation],
+                    bases: dict[tuple[str, int], Base], scenario: Scenario,
+                    weights: WeightValues) -> Iterator[tuple[int, YearResult]]:
+    """Each year's envelopes with the exact allocator, territory by territory, one year at a time."""
+    groups: dict[int, dict[str, list[int]]] = {}
+    for i, sy in enumerate(rows):
+        groups.setdefault(sy.year, {}).setdefault(sy.territory_id, []).append(i)
+    for year in sorted(groups):
+        out = YearResult()
+        for tid, index in sorted(groups[year].items()):
+            members = [rows[i] for i in index]
+            amounts = {rows[i].structure.id: Fraction(int(cents[i]), 100) for i in index if cents[i]}
+            out.extend(allocate_year(year, members, evaluations, amounts, bases[(tid, year)],
+                                     scenario.rulebook_for(tid), weights, tid))
+        yield year, out

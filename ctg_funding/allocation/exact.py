@@ -9,17 +9,17 @@ decided by `policy`; this module does the arithmetic and records its figures on 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from ..errors import InputError, Problem
-from ..inputs.model import CejAction
 from ..money import ZERO, money, to_cents
 from ..rulebook import Rulebook, required
 from ..rulebook.weights import WeightError, evaluate_weight, parse_weight
 from . import policy
 from .policy import FamilyPolicy
+from .renewal import Base
 from .results import Envelope, Line, Released, Warning, YearResult
 
 
@@ -37,19 +37,10 @@ def largest_remainder(items: Sequence[tuple[str, Fraction]], total_cents: int) -
     return floors
 
 
-def cej_before(cej: Iterable[CejAction], year: int) -> dict[str, Fraction]:
-    """R1: per structure, the N-1 amounts of its CEJ actions that had ended before `year`."""
-    out: dict[str, Fraction] = defaultdict(Fraction)
-    for action in cej:
-        if action.last_year < year:
-            out[action.structure_id] += Fraction(action.amount)
-    return dict(out)
-
-
-def allocate_year(year: int, sys_: Sequence[Any], evaluations: Mapping[str, Any], cej: Sequence[CejAction],
-                  rulebook: Rulebook, weights: Any, territory: str) -> YearResult:
-    """Allocate every family's envelope of one territory in `year` among its structure-years."""
-    amounts = cej_before(cej, year)
+def allocate_year(year: int, sys_: Sequence[Any], evaluations: Mapping[str, Any], amounts: Mapping[str, Fraction],
+                  base: Base, rulebook: Rulebook, weights: Any, territory: str) -> YearResult:
+    """Allocate every family's envelope of one territory in `year` among its structure-years. `amounts` are the
+    structures' N-1 amounts (`renewal.n1_cents`), from where `base` says; each family's envelope is their sum."""
     members: dict[str, list[Any]] = defaultdict(list)
     for sy in sys_:
         members[evaluations[sy.id].family].append(sy)
@@ -61,7 +52,7 @@ def allocate_year(year: int, sys_: Sequence[Any], evaluations: Mapping[str, Any]
         group = members[family]
         evs = [evaluations[sy.id] for sy in group]
         pol = policy.family_policy(rulebook, family, year, (e.method for e in evs),
-                                   (e.cap_param for e in evs if e.eligible))
+                                   (e.cap_param for e in evs if e.eligible), base)
         result.extend(allocate_family(pol, envelopes[family], group, evs, amounts, rulebook, weights, territory))
     return result
 
@@ -73,11 +64,11 @@ def allocate_family(pol: FamilyPolicy, envelope: Fraction, members: Sequence[Any
     year, family = pol.year, pol.family
     lines = [Line(year=year, structure_id=sy.structure.id, family=family, line=ev.line, unit=ev.unit,
                   units=Fraction(sy.unit_days) / sy.year_days, eligible=ev.eligible, reason=ev.reason, rules=[],
-                  method=pol.method, cej_amount=amounts.get(sy.structure.id, Fraction(0)),
-                  share=Fraction(sy.open_days, sy.year_days))
+                  method=pol.method, n1_amount=amounts.get(sy.structure.id, Fraction(0)),
+                  share=Fraction(sy.open_days, sy.year_days), renewed_from=pol.renewed_from)
              for sy, ev in zip(members, evs, strict=True)]
     env = Envelope(year=year, family=family, envelope=money(to_cents(envelope)), method=pol.method,
-                   territory=territory, parameters=pol.parameters)
+                   territory=territory, parameters=pol.parameters, renewed_from=pol.renewed_from)
     released: list[Released] = []
     if pol.method == "historical":
         _historical(lines, evs, rulebook, released)
@@ -96,7 +87,8 @@ def allocate_family(pol: FamilyPolicy, envelope: Fraction, members: Sequence[Any
         _redistribute(eligible, released, env)
     for ln, sy, ev in zip(lines, members, evs, strict=True):
         ln.rules = policy.line_rules(ev.fired, ev.formulas, pol.method, 0 < sy.open_days < sy.year_days,
-                                     ln.eligible and bool(env.floor_deficit), bool(ln.extra))
+                                     ln.eligible and bool(env.floor_deficit), bool(ln.extra),
+                                     pol.renewed_from is not None)
     _round(lines, released, env)
     for r in released:
         r.territory = territory
@@ -130,7 +122,7 @@ def _round(lines: list[Line], released: list[Released], env: Envelope) -> None:
 def _historical(lines: list[Line], evs: Sequence[Any], rulebook: Rulebook, released: list[Released]) -> None:
     """R3.historical (and R4): each structure keeps its own N-1 amount, pro rata temporis, within its cap."""
     for line, ev in zip(lines, evs, strict=True):
-        a = line.cej_amount
+        a = line.n1_amount
         if not ev.eligible:
             if a:
                 reason, rules = policy.ineligible_release(ev.reason, ev.reason_rule)

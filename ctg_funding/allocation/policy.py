@@ -1,5 +1,6 @@
-"""The allocation policy, decided once for both allocators: per family and year, the method, the floor, where
-released amounts go, which parameters decided them; which rules a line and a released amount cite; and which
+"""The allocation policy, decided once for both allocators: per territory and year, where the N-1 amounts and
+envelopes come from (the CEJ, or the previous CTG's last year: R7); per family and year, the method, the floor,
+where released amounts go, which parameters decided them; which rules a line and a released amount cite; and which
 family-years the vector allocator hands to the exact one.
 
 The exact allocator (`exact`) and the vector allocator (`vector`) both read this module: neither decides any of
@@ -8,12 +9,14 @@ these on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from ..inputs.model import Period
 from ..rulebook import Rulebook, required
+from .renewal import FIRST, Base, period_index
 
 FLOOR_UNMET = "floor_unmet"  # the kind of warning for a floor that the structures above it cannot pay for
 
@@ -28,20 +31,33 @@ class FamilyPolicy:
     weight: str | None  # the weight expression (weighted only)
     parameters: tuple[str, ...]  # the parameters read to decide the above (explain lists them)
     exact_only: bool  # the vector allocator hands this family-year to the exact one
+    renewed_from: int | None = None  # R7: the year whose allocation its envelope and N-1 amounts renew
 
     @property
     def method_rule(self) -> str:
         return required.METHOD_RULES[self.method]
 
 
+def envelope_base(rulebook: Rulebook, year: int, periods: Sequence[Period]) -> Base:
+    """R7: where a territory-year's N-1 amounts and envelopes come from. In the first CTG, the CEJ (R1); in a
+    renewed one, the last year of the CTG before it, unless `renewal.envelope_base` keeps the first envelopes."""
+    index = period_index(periods, year)
+    if index == 0:
+        return FIRST
+    if rulebook.value(required.ENVELOPE_BASE, year) != required.PAID_LAST_YEAR:
+        return Base(index, None)
+    return Base(index, periods[index - 1].end.year)
+
+
 def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[str | None],
-                  cap_params: Iterable[str | None] = ()) -> FamilyPolicy:
+                  cap_params: Iterable[str | None] = (), base: Base = FIRST) -> FamilyPolicy:
     """The policy of one family in one year. `forced` are the methods the family's method rules force on its
-    structures (one method forced by all of them wins); `cap_params` the caps that apply to its eligible ones."""
+    structures (one method forced by all of them wins); `cap_params` the caps that apply to its eligible ones;
+    `base` where its territory-year's N-1 amounts come from (`envelope_base`)."""
     methods = {m for m in forced if m}
     own = required.family_method(family)
     own_value = rulebook.value(own, year) if own in rulebook.parameters else None
-    parameters = [required.METHOD]
+    parameters = [required.METHOD, *([required.ENVELOPE_BASE] if base.period else [])]
     if own_value:
         parameters.append(own)
     method = methods.pop() if len(methods) == 1 else own_value or rulebook.value(required.METHOD, year)
@@ -58,17 +74,21 @@ def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[s
     # redistribution and caps that are not whole cents are left to the exact allocator.
     odd_cap = any((Fraction(rulebook.value(c, year)) * 100).denominator != 1 for c in set(cap_params) if c)
     exact_only = method == "weighted" or destination == "redistribute" or odd_cap
-    return FamilyPolicy(year, family, method, floor, destination, weight, tuple(parameters), exact_only)
+    return FamilyPolicy(year, family, method, floor, destination, weight, tuple(parameters), exact_only,
+                        base.year)
 
 
 def line_rules(fired: Iterable[str], formulas: Iterable[str], method: str, pro_rata: bool, floored: bool,
-               received: bool) -> list[str]:
+               received: bool, renewed: bool = False) -> list[str]:
     """The rules a line cites: those that fired on it (but formula rules, which have their own line), pro rata
-    temporis, the method, the floor when it moved amounts, and the released amounts it received."""
+    temporis, the renewal its envelope and N-1 amount come from, the method, the floor when it moved amounts, and
+    the released amounts it received."""
     skip = set(formulas)
     rules = [r for r in fired if r not in skip]
     if pro_rata:
         rules.append(required.PRO_RATA_TEMPORIS)
+    if renewed:
+        rules.append(required.RENEWAL)
     rules.append(required.METHOD_RULES[method])
     if floored:
         rules.append(required.FLOOR)

@@ -25,7 +25,7 @@ class Line:
     reason: str | None
     rules: list[str]
     method: str
-    cej_amount: Fraction = Fraction(0)  # N-1 CEJ amount (historical)
+    n1_amount: Fraction = Fraction(0)  # N-1 amount: its CEJ's (R1), or in a renewed CTG what it got then (R7)
     share: Fraction = Fraction(0)  # open days / days in the year
     weight: Fraction | None = None
     rate: Fraction | None = None
@@ -35,6 +35,7 @@ class Line:
     amount: Decimal = ZERO
     capped: bool = False  # the cap cut its amount
     cap: Fraction | None = None  # R4: the cap per unit that applied to it (after the deadline), if any
+    renewed_from: int | None = None  # R7: the year its N-1 amount was allocated in (None: from the CEJ)
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Envelope:
     floor_deficit: Fraction = Fraction(0)  # what lifting every structure to the floor costs
     floor_excess: Fraction = Fraction(0)  # what the structures above the floor have above it
     moved: Fraction = Fraction(0)  # exact released amount redistributed within the family
+    renewed_from: int | None = None  # R7: the year whose allocation to the family it is (None: the CEJ's)
 
     @property
     def balanced(self) -> bool:

@@ -34,6 +34,9 @@ def line_trace(line: Line, evaluation: Any, envelope: Envelope | None, open_days
     if line.method == "historical":
         steps += _historical(line, evaluation)
     elif envelope is not None and envelope.units_total is not None:
+        if envelope.renewed_from is not None and line.eligible:
+            steps.append(Step("renewed_envelope", {"family": envelope.family, "base_year": envelope.renewed_from,
+                                                   "envelope": Fraction(envelope.envelope)}))
         steps += _per_unit(line, envelope)
     if line.eligible and envelope is not None and envelope.floor:
         steps += _floor(line, envelope)
@@ -45,19 +48,35 @@ def line_trace(line: Line, evaluation: Any, envelope: Envelope | None, open_days
 
 
 def _historical(line: Line, evaluation: Any) -> list[Step]:
-    a = line.cej_amount
+    a = line.n1_amount
     if not line.eligible:
-        return [Step("released_ineligible", {"reason": line.reason, "amount": a})] if a else []
+        if a:
+            return [Step("released_ineligible", {"reason": line.reason, "amount": a})]
+        return _n1(line) if line.renewed_from is not None else []
+    steps = _n1(line)
     if not a:
-        return [Step("no_cej")]
+        return steps
     amount = a * line.share
-    steps = [Step("historical_part_year", {"cej": a, "share": line.share, "amount": amount}) if line.share < 1
-             else Step("historical", {"cej": a})]
     if line.capped and line.cap is not None:
         units = line.units / line.share if line.share else Fraction(0)
         steps.append(Step("capped", {"cap": line.cap, "units": units, "share": line.share, "ceiling": line.base,
                                      "released": amount - line.base, "reason": evaluation.cap_reason}))
     return steps
+
+
+def _n1(line: Line) -> list[Step]:
+    """Its N-1 amount (pro rata temporis): the CEJ's (R1), or in a renewed CTG its allocation in the base year (R7)."""
+    a, renewed = line.n1_amount, line.renewed_from
+    if not a:
+        return [Step("no_renewed_amount", {"base_year": renewed})] if renewed is not None else [Step("no_cej")]
+    if renewed is None:
+        if line.share < 1:
+            return [Step("historical_part_year", {"cej": a, "share": line.share, "amount": a * line.share})]
+        return [Step("historical", {"cej": a})]
+    if line.share < 1:
+        return [Step("renewed_part_year", {"n1": a, "base_year": renewed, "share": line.share,
+                                           "amount": a * line.share})]
+    return [Step("renewed", {"n1": a, "base_year": renewed})]
 
 
 def _per_unit(line: Line, env: Envelope) -> list[Step]:

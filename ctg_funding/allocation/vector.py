@@ -28,6 +28,7 @@ from ..money import money
 from ..rulebook import Rulebook, required
 from . import exact, policy
 from .policy import FamilyPolicy
+from .renewal import Base
 from .results import Envelope, Released, Warning, YearResult
 
 ONE = Fraction(1)
@@ -51,7 +52,7 @@ class PackedLine(NamedTuple):
     capped: bool
     units_num: int  # units pro rata temporis = units_num / units_den
     units_den: int
-    cej_cents: int
+    n1_cents: int
     num: int  # exact amount = num / den100 euros
     den100: int
     cents: int
@@ -60,14 +61,15 @@ class PackedLine(NamedTuple):
     base_num: int  # the method's amount before the floor = base_num / base_den100 euros
     base_den100: int
     cap_cents: int | None
+    renewed_from: int | None
 
     @property
     def units(self) -> Fraction:
         return Fraction(self.units_num, self.units_den)
 
     @property
-    def cej_amount(self) -> Fraction:
-        return Fraction(self.cej_cents, 100)
+    def n1_amount(self) -> Fraction:
+        return Fraction(self.n1_cents, 100)
 
     @property
     def exact(self) -> Fraction:
@@ -178,14 +180,16 @@ def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np
     return np.where(sizes > 0, sums, 0)
 
 
-def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], cej: Sequence[Any],
-                    rulebook_of: Callable[[str], Rulebook], weights: Any) -> dict[int, YearResult]:
-    """Every family-year of every territory, by year: the lines, released amounts and envelopes of `exact`."""
+def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cents: np.ndarray,
+                    bases: Mapping[tuple[str, int], Base], rulebook_of: Callable[[str], Rulebook],
+                    weights: Any) -> dict[int, YearResult]:
+    """Every family-year of every territory, by year: the lines, released amounts and envelopes of `exact`.
+    `n1_cents` are the structure-years' N-1 amounts (`renewal.n1_cents`), `bases` where they come from."""
     if not sys_:
         return {}
-    gr = _group(sys_, evaluations)
-    _read_figures(gr, cej)
-    _decide(gr, rulebook_of)
+    gr = _group(sys_, evaluations, n1_cents)
+    _read_figures(gr)
+    _decide(gr, rulebook_of, bases)
     am = _methods(gr, rulebook_of)
     items = _released(gr, am, rulebook_of)
     warnings = _floors(gr, am, items)
@@ -193,8 +197,9 @@ def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], cej: Se
     return _results(gr, am, items, cents, warnings, rulebook_of, weights)
 
 
-def _group(sys_: Sequence[Any], evaluations: Mapping[str, Any]) -> _Groups:
-    """Rows sorted by (year, territory, family), rows kept in their order within a group (stable)."""
+def _group(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cents: np.ndarray) -> _Groups:
+    """Rows sorted by (year, territory, family), rows kept in their order within a group (stable), with their
+    N-1 amounts."""
     n = len(sys_)
     evs = [evaluations[sy.id] for sy in sys_]
     years_in = np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n)
@@ -208,22 +213,14 @@ def _group(sys_: Sequence[Any], evaluations: Mapping[str, Any]) -> _Groups:
     return _Groups(sys_=[sys_[i] for i in order.tolist()], evs=[evs[i] for i in order.tolist()], starts=starts,
                    sizes=np.diff(np.r_[starts, n]), g_year=y_s[starts].tolist(),
                    g_terr=np.asarray(terr_names, dtype=object)[t_s][starts].tolist(),
-                   g_fam=families[starts].tolist(), families=families, years=y_s)
+                   g_fam=families[starts].tolist(), families=families, years=y_s,
+                   a_cents=np.asarray(n1_cents, dtype=np.int64)[order])
 
 
-def _read_figures(gr: _Groups, cej: Sequence[Any]) -> None:
-    """Each row's N-1 cents (its structure's actions that ended before the row's year), eligibility, days, units
-    scaled to integers, and each group's envelope."""
+def _read_figures(gr: _Groups) -> None:
+    """Each row's eligibility, days, units scaled to integers, and each group's envelope (the sum of its rows'
+    N-1 cents)."""
     n = gr.n
-    cej_frame = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],
-                              "cents": [int(Fraction(a.amount) * 100) for a in cej]})
-    gr.a_cents = np.zeros(n, dtype=np.int64)
-    if len(cej_frame):
-        rows = pd.DataFrame({"sid": [ev.structure_id for ev in gr.evs], "year": gr.years}).reset_index()
-        merged = rows.merge(cej_frame, on="sid")
-        merged = merged[merged["last_year"] < merged["year"]]
-        summed = merged.groupby("index")["cents"].sum()
-        gr.a_cents[summed.index.to_numpy()] = summed.to_numpy()
     gr.elig = np.fromiter((ev.eligible for ev in gr.evs), dtype=bool, count=n)
     gr.od = np.fromiter((sy.open_days for sy in gr.sys_), dtype=np.int64, count=n)
     gr.yd = np.fromiter((sy.year_days for sy in gr.sys_), dtype=np.int64, count=n)
@@ -237,7 +234,7 @@ def _read_figures(gr: _Groups, cej: Sequence[Any]) -> None:
     gr.envelope = _group_sums(gr.a_cents, gr.starts, gr.sizes)
 
 
-def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> None:
+def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[tuple[str, int], Base]) -> None:
     """Each group's policy (the same decision as the exact allocator's)."""
     memo: dict[tuple, FamilyPolicy] = {}
     gr.routed = np.zeros(gr.ng, dtype=bool)
@@ -245,9 +242,11 @@ def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> None:
         evs = gr.evs[gr.starts[g]:gr.starts[g] + gr.sizes[g]]
         forced = frozenset(ev.method for ev in evs if ev.method)
         caps = frozenset(ev.cap_param for ev in evs if ev.cap_param and ev.eligible)
-        key = (gr.g_terr[g], gr.g_year[g], gr.g_fam[g], forced, caps)
+        base = bases[(gr.g_terr[g], gr.g_year[g])]
+        key = (gr.g_terr[g], gr.g_year[g], gr.g_fam[g], forced, caps, base)
         if key not in memo:  # tens of thousands of groups, a few distinct policies
-            memo[key] = policy.family_policy(rulebook_of(gr.g_terr[g]), gr.g_fam[g], gr.g_year[g], forced, caps)
+            memo[key] = policy.family_policy(rulebook_of(gr.g_terr[g]), gr.g_fam[g], gr.g_year[g], forced, caps,
+                                             base)
         gr.policies.append(memo[key])
         gr.routed[g] = memo[key].exact_only
 
@@ -414,21 +413,22 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
 
 
 def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
-    """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor):
-    lines with the same rules share one list."""
+    """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor,
+    renewal): lines with the same rules share one list."""
     g_of, evs = gr.g_of, gr.evs
     fired_code = pd.factorize(np.fromiter((id(ev.fired) for ev in evs), dtype=np.int64, count=gr.n))[0]
     methods = [p.method for p in gr.policies]
     method_code = np.array([list(required.METHOD_RULES).index(m) for m in methods], dtype=np.int64)[g_of]
+    renewed = np.array([p.renewed_from is not None for p in gr.policies], dtype=bool)[g_of]
     prorata = (gr.od > 0) & (gr.od < gr.yd)
-    combined = ((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows
+    combined = (((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows) * 2 + renewed
     keys_u, first, inverse = np.unique(combined[rows], return_index=True, return_inverse=True)
     rules_of = []
     for k in range(len(keys_u)):
         i = int(rows[first[k]])
         ev = evs[i]
         rules_of.append(policy.line_rules(ev.fired, ev.formulas, methods[g_of[i]], bool(prorata[i]),
-                                          bool(am.floor_rows[i]), False))
+                                          bool(am.floor_rows[i]), False, bool(renewed[i])))
     return [rules_of[k] for k in inverse.reshape(-1).tolist()]
 
 
@@ -444,6 +444,7 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     rates = _rates(gr, am)
     rate_col = np.array(rates + [None], dtype=object)[:-1][g_rows]
     cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
+    renewed_col = np.array([p.renewed_from for p in gr.policies] + [None], dtype=object)[:-1][g_rows]
     columns = (
         pick(gr.years).tolist(), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
         [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), [ev.reason for ev in sel],
@@ -452,7 +453,7 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
         pick(gr.big_u).tolist(), (pick(gr.yd) * gr.scale).tolist(), pick(gr.a_cents).tolist(),
         pick(am.num).tolist(), (am.den * 100)[g_rows].tolist(), cents[:gr.n][rows].tolist(), pick(gr.od).tolist(),
         pick(gr.yd).tolist(), pick(am.base_num).tolist(), (am.base_den * 100)[g_rows].tolist(),
-        pick(cap_col).tolist(),
+        pick(cap_col).tolist(), renewed_col.tolist(),
     )
     return list(map(PackedLine._make, zip(*columns, strict=True)))
 
@@ -493,7 +494,7 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
                                                    gr.evs[r.start:r.stop], amounts, rulebook_of(tid), weights, tid))
             continue
         env = Envelope(year=year, family=family, envelope=money(int(gr.envelope[g])), method=pol.method,
-                       rate=rates[g], territory=tid, parameters=pol.parameters)
+                       rate=rates[g], territory=tid, parameters=pol.parameters, renewed_from=pol.renewed_from)
         if pol.method != "historical" and am.s_g[g]:
             env.units_total = Fraction(am.s_g[g], gr.scale * int(gr.yd[gr.starts[g]]))
         if pol.floor:

@@ -17,9 +17,8 @@ from typing import Any
 from ..allocation.results import Line as AllocationLine
 from ..errors import InputError, Problem
 from ..inputs.dataset import Dataset
-from ..inputs.model import Line as LineName
-from ..inputs.model import Payment
-from ..money import CENT, ZERO
+from ..inputs.model import ENVELOPE_LINES, Payment
+from ..money import CENT, ZERO, money, to_cents
 from ..money import fmt_eur as _eur
 from ..rulebook import required
 from ..simulation import SimulationResult
@@ -33,8 +32,6 @@ UNKNOWN_STRUCTURE = "UNKNOWN_STRUCTURE"
 ENVELOPE_EXCEEDED = "ENVELOPE_EXCEEDED"
 CODES = (OVERPAID, UNDERPAID, PAID_INELIGIBLE, NOT_PAID, UNKNOWN_STRUCTURE, ENVELOPE_EXCEEDED)
 
-# The lines paid out of a family's envelope (R1, R3, R4); bonus_places_nouvelles (R5) is paid outside it.
-ENVELOPE_LINES = frozenset({LineName.BONUS_TERRITOIRE.value, LineName.PILOTAGE.value})
 
 Key = tuple[int, str, str]  # year, structure_id, line
 
@@ -285,7 +282,8 @@ def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, 
              and _territory(result, ln) == fy.territory]
     line_names = sorted({ln.line for ln in lines})
     members = {ln.structure_id for ln in lines}
-    actions = [a for a in sc.dataset.cej if a.structure_id in members and a.last_year < fy.year]
+    renewed = env.renewed_from is not None
+    actions = [] if renewed else [a for a in sc.dataset.cej if a.structure_id in members and a.last_year < fy.year]
     by_structure = []
     for ln in sorted(lines, key=lambda x: x.structure_id):
         got = sum((_sum(paid.get((fy.year, ln.structure_id, name), [])) for name in ENVELOPE_LINES), ZERO)
@@ -294,10 +292,14 @@ def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, 
                                  "difference": got - ln.amount})
     released = [r for r in result.released
                 if (r.year, r.territory, r.family) == (fy.year, fy.territory, fy.family)]
-    rule = rb.rules[required.ENVELOPE]
+    rule = rb.rules[required.RENEWAL if renewed else required.ENVELOPE]
     excess = fy.paid - fy.envelope
+    base = [{"structure_id": ln.structure_id, "year": env.renewed_from, "amount": money(to_cents(ln.n1_amount))}
+            for ln in sorted(lines, key=lambda x: x.structure_id) if renewed and ln.n1_amount]
     steps = [
-        f"envelope {fy.family} {fy.year} = the N-1 amounts of the family's {len(actions)} CEJ actions "
+        f"envelope {fy.family} {fy.year} = what the family's structures were allocated in {env.renewed_from}, the "
+        f"last year of the previous CTG ({len(base)} structures) = {_eur(env.envelope)} (R7.renewal)" if renewed
+        else f"envelope {fy.family} {fy.year} = the N-1 amounts of the family's {len(actions)} CEJ actions "
         f"= {_eur(env.envelope)} (R1.envelope)",
         f"allocated by the rules in {fy.year}: {_eur(env.allocated)}; released: {_eur(env.released)}"
         + (f"; redistributed: {_eur(env.redistributed)}" if env.redistributed else ""),
@@ -319,6 +321,8 @@ def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, 
         "cej_actions": [{"contract_id": a.contract_id, "collectivite_id": a.collectivite_id,
                          "structure_id": a.structure_id, "last_year": a.last_year, "amount": a.amount}
                         for a in sorted(actions, key=lambda a: (a.structure_id, a.contract_id))],
+        "renewed_from": env.renewed_from,
+        "renewed_amounts": base,
         "released": [{"structure_id": r.structure_id, "amount": r.amount, "reason": r.reason,
                       "destination": r.destination} for r in released],
         "paid_by_structure": by_structure,

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from ..inputs.model import OUTSIDE_ENVELOPE_LINES
 from ..money import CENT, ZERO, money
 from ..simulation import SimulationResult
 
@@ -111,7 +112,7 @@ def envelope_totals(result: SimulationResult, years: list[int]) -> dict[str, Dec
         "allocated": sum((e.allocated for e in envs), ZERO),
         "released": sum((e.released for e in envs), ZERO),
         "outside_envelope": sum((ln.amount for ln in result.lines
-                                 if ln.year in set(years) and ln.line == "bonus_places_nouvelles"), ZERO),
+                                 if ln.year in set(years) and ln.line in OUTSIDE_ENVELOPE_LINES), ZERO),
     }
 
 

@@ -56,7 +56,10 @@ def explanation(result: SimulationResult, structure_id: str, year: int) -> dict[
         "facts": {
             "in_territory": sy.in_territory, "signatory_support": sy.signatory_support,
             "ps_funded": sy.ps_funded, "open_days": sy.open_days, "year_days": sy.year_days,
-            "units_pro_rata": fmt_fraction(line.units, 4), "cej_n_minus_1": fmt_fraction(line.cej_amount),
+            "units_pro_rata": fmt_fraction(line.units, 4),
+            "cej_n_minus_1": fmt_fraction(line.n1_amount if line.renewed_from is None
+                                          else result.cej_amount(structure_id, year)),
+            "n_minus_1": fmt_fraction(line.n1_amount), "n_minus_1_renewed_from": line.renewed_from,
         },
         "rules": [_rule_entry(rb, rid) for rid in dict.fromkeys(line.rules)],
         "parameters": [_param_entry(rb, name, year) for name in sorted(used)],
@@ -65,7 +68,8 @@ def explanation(result: SimulationResult, structure_id: str, year: int) -> dict[
         "method": line.method,
         "envelope": {"year": year, "family": line.family, "envelope": env.envelope, "allocated": env.allocated,
                      "released": env.released,
-                     "rate": fmt_fraction(env.rate, 6) if env.rate is not None else None},
+                     "rate": fmt_fraction(env.rate, 6) if env.rate is not None else None,
+                     "renewed_from": env.renewed_from},
         "eligible": line.eligible,
         "reason": line.reason,
         "trace": line_trace(line, ev, env, sy.open_days, sy.year_days),

@@ -66,7 +66,8 @@ class Dataset:
             row["supported_by"] = ";".join(s.supported_by)
             row.update(s.extra)
             structures.append(row)
-        territories = [{**t.model_dump(), "communes": ";".join(t.communes)} for t in self.territories]
+        territories = [{**t.model_dump(), "communes": ";".join(t.communes),
+                        "renewals": ";".join(d.isoformat() for d in t.renewals)} for t in self.territories]
         return {
             "territory": pd.DataFrame(territories),
             "collectivites": pd.DataFrame([c.model_dump() for c in self.collectivites.values()]),

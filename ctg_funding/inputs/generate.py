@@ -66,8 +66,10 @@ def _territories(rng: random.Random, territories: int) -> tuple[list[list[object
             collectivites.append([cid, f"Commune {cid}", "commune", str(signs).lower(),
                                   str(rng.random() < 0.1).lower(), rng.randint(1, 3)])
         collectivites.append([f"ASSO-{t:04d}", f"Association {tid}", "association", "false", "false", ""])
+        # One CTG in three gives its renewal in the dataset (the others rely on the scenario's ctg.renewed_until).
+        renewal = dt.date(end.year + 3, 12, 31).isoformat() if t % 3 == 1 else ""
         territory_rows.append([tid, f"CTG {tid}", f"Caf {t % 101:03d}", start.isoformat(), end.isoformat(),
-                               end.year, ";".join(communes)])
+                               end.year, ";".join(communes), renewal])
     outside = [f"OUT-{j:02d}" for j in range(OUTSIDE_COMMUNES)]
     for cid in outside:
         collectivites.append([cid, f"Commune {cid}", "commune", "true", "false", 2])
@@ -127,8 +129,8 @@ def generate(out: Path, territories: int, structures: int, seed: int = 0, first_
     territory_rows, collectivites, communes_of, outside = _territories(rng, territories)
     structure_rows, cej_rows = _structures(rng, structures, territory_rows, communes_of, outside, first_year,
                                            last_year)
-    _write(out / "territories.csv", ["id", "name", "caf", "start", "end", "pilotage_deadline_year", "communes"],
-           territory_rows)
+    _write(out / "territories.csv", ["id", "name", "caf", "start", "end", "pilotage_deadline_year", "communes",
+                                     "renewals"], territory_rows)
     _write(out / "collectivites.csv", ["id", "name", "kind", "signatory", "qpv_zrr", "tranche"], collectivites)
     _write(out / "structures.csv", ["id", "name", "type", "commune_id", "manager_id", "supported_by", "ps_funded",
                                     "opened", "closed", "units", "post_status", "converted_on"], structure_rows)

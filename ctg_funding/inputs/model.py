@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,8 +40,22 @@ class Line(StrEnum):
     BONUS_PLACES_NOUVELLES = "bonus_places_nouvelles"
 
 
+# The lines paid out of a family's envelope (R1, R3, R4); the others are national money paid beside it, each
+# amount rounded to the cent on its own and never taken from the envelope (R5).
+ENVELOPE_LINES = frozenset({Line.BONUS_TERRITOIRE.value, Line.PILOTAGE.value})
+OUTSIDE_ENVELOPE_LINES = frozenset({Line.BONUS_PLACES_NOUVELLES.value})
+
+
+class Period(NamedTuple):
+    """One CTG of a territory: its first and last day."""
+
+    start: dt.date
+    end: dt.date
+
+
 class Territory(Frozen):
-    """The CTG: who signed it, over which communes, from when to when."""
+    """The CTG: who signed it, over which communes, from when to when; and the CTGs that renewed it (R7), each
+    given by its last day and starting the day after the previous one's end."""
 
     id: str
     name: str
@@ -49,6 +64,15 @@ class Territory(Frozen):
     end: dt.date
     pilotage_deadline_year: int
     communes: tuple[str, ...]
+    renewals: tuple[dt.date, ...] = ()
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        """The successive CTGs: the first (start..end), then each renewal, from the day after the previous end."""
+        out = [Period(self.start, self.end)]
+        for end in self.renewals:
+            out.append(Period(out[-1].end + dt.timedelta(days=1), end))
+        return tuple(out)
 
 
 class Collectivite(Frozen):

@@ -40,6 +40,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "payments": ("year", "structure_id", "line", "amount"),
     "territories": ("id", "name", "caf", "start", "end", "pilotage_deadline_year", "communes"),
 }
+# Columns a file may have (read when present).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"territories": ("renewals",)}
 # Free-text columns that are kept but never read as numbers.
 TEXT_COLUMNS = {"source", "note", "name", "comment"}
 FIRST_CEJ_YEAR = 2006  # the CEJ was created by the Cnaf in 2006; no CEJ action can end before
@@ -111,12 +113,15 @@ def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False
     `;` list). The Territory model refuses unknown keys and wrong types."""
     if not isinstance(data, dict):
         checker.add(name, None, None, "expected a mapping with id, name, caf, start, end, "
-                                      "pilotage_deadline_year, communes")
+                                      "pilotage_deadline_year, communes (and optionally renewals)")
         return None
     values = dict(data)
     if text:
         parsers = {"start": cells.parse_date, "end": cells.parse_date, "communes": cells.parse_id_list,
-                   "pilotage_deadline_year": lambda t: cells.parse_int(t, low=2000, high=2100)}
+                   "pilotage_deadline_year": lambda t: cells.parse_int(t, low=2000, high=2100),
+                   "renewals": lambda t: tuple(cells.parse_date(d) for d in cells.parse_id_list(t))}
+        if values.get("renewals") == "":  # an optional cell left blank: no renewal
+            del values["renewals"]
         for key, parse in parsers.items():
             if isinstance(values.get(key), str) and values[key].strip():
                 try:
@@ -127,7 +132,20 @@ def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False
     territory = _model(checker, name, None, Territory, **values)
     if territory and territory.end < territory.start:
         checker.add(name, None, "end", f"end {territory.end} is before start {territory.start}")
+    if territory:
+        _check_renewals(checker, name, territory)
     return territory
+
+
+def _check_renewals(checker: Checker, name: str, territory: Territory) -> None:
+    """Each renewed CTG runs from the day after the previous one's end to its own date: the dates must grow."""
+    previous = territory.end
+    for end in territory.renewals:
+        if end <= previous:
+            checker.add(name, None, "renewals", f"renewal ending {end} does not end after the CTG before it "
+                                                f"({previous}): each renewed CTG runs from the day after the "
+                                                "previous one's end to its date")
+        previous = max(previous, end)
 
 
 def read_collectivites(checker: Checker, table: Table) -> dict[str, Collectivite]:
@@ -377,9 +395,10 @@ def read_territories(checker: Checker, table: Table) -> list[Territory]:
     if not checker.columns(table, "territories"):
         return out
     owner: dict[str, str] = {}
+    keys = [*COLUMNS["territories"], *(k for k in OPTIONAL_COLUMNS["territories"] if k in table.columns)]
     for row, c in checker.unique(table, "id"):
         sub = Checker()
-        territory = read_territory(sub, table.name, {k: c.get(k, "") for k in COLUMNS["territories"]}, text=True)
+        territory = read_territory(sub, table.name, {k: c.get(k, "") for k in keys}, text=True)
         for p in sub.problems:
             checker.add(table.name, row, p.column, p.message)
         if territory is None:

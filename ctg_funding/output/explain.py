@@ -46,6 +46,9 @@ def explain_text(explanation: dict[str, Any]) -> str:
         f"  open {f['open_days']} of {f['year_days']} days; units (pro rata): {f['units_pro_rata']}; "
         f"N-1 CEJ amount: {f['cej_n_minus_1']} EUR",
     ]
+    if f["n_minus_1_renewed_from"] is not None:
+        out.append(f"  renewed CTG (R7): N-1 amount {f['n_minus_1']} EUR, what it was allocated in "
+                   f"{f['n_minus_1_renewed_from']}, the last year of the previous CTG")
     if s["post_status"]:
         out.append(f"  post: {s['post_status']}" + (f", converted on {s['converted_on']}" if s["converted_on"] else ""))
     out += ["", "Rules applied"]
@@ -59,7 +62,8 @@ def explain_text(explanation: dict[str, Any]) -> str:
     env = data["envelope"]
     out += ["", f"Envelope {env['family']} {year}: {env['envelope']} EUR (allocated {env['allocated']}, "
                 f"released {env['released']}); method {data['method']}"
-            + (f"; rate {env['rate']} EUR per unit" if env["rate"] else "")]
+            + (f"; rate {env['rate']} EUR per unit" if env["rate"] else "")
+            + (f"; what the family was allocated in {env['renewed_from']} (R7)" if env["renewed_from"] else "")]
     out += ["", "Computation"] + [f"  {step}" for step in data["steps"]]
     for r in data["released"]:
         out.append(f"  released: {r['amount']} EUR ({r['reason']}, to {r['destination']})")

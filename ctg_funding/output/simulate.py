@@ -53,7 +53,8 @@ def simulate_json(result: SimulationResult) -> dict[str, Any]:
             {"year": e.year, "territory": e.territory, "family": e.family, "envelope": e.envelope,
              "allocated": e.allocated,
              "released": e.released, "redistributed": e.redistributed, "method": e.method,
-             "rate": fmt_fraction(e.rate, 6) if e.rate is not None else None, "balanced": e.balanced}
+             "rate": fmt_fraction(e.rate, 6) if e.rate is not None else None, "balanced": e.balanced,
+             "renewed_from": e.renewed_from}
             for e in sorted(result.envelopes, key=lambda e: (e.year, e.territory, e.family))
         ],
         "warnings": warning_texts(result),
@@ -74,13 +75,15 @@ def simulate_tables(result: SimulationResult, detail: bool = True) -> list[Table
     rows = allocation_rows(result)
     years = result.years
     ycols = [str(y) for y in years]
-    env_rows = [[e.year, e.family, e.method, e.envelope, e.allocated, e.released, e.redistributed,
-                 "ok" if e.balanced else "MISMATCH"]
+    env_rows = [[e.year, e.family, e.method, "CEJ N-1" if e.renewed_from is None else f"allocated {e.renewed_from}",
+                 e.envelope, e.allocated, e.released, e.redistributed, "ok" if e.balanced else "MISMATCH"]
                 for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
     tables = [
         Table(f"Scenario: {result.scenario.name}  (rules {result.rules_version}, dataset "
-              f"sha256 {result.dataset_sha256[:12]})\n\nEnvelope check: allocated + released = envelope",
-              ["year", "family", "method", "envelope", "allocated", "released", "redistributed", "check"],
+              f"sha256 {result.dataset_sha256[:12]})\n\nEnvelope check: allocated + released = envelope "
+              "(envelope from: the CEJ's N-1 amounts, or in a renewed CTG what the previous one allocated, R7)",
+              ["year", "family", "method", "envelope from", "envelope", "allocated", "released", "redistributed",
+               "check"],
               env_rows, money={"envelope", "allocated", "released", "redistributed"}, sheet="envelopes"),
         Table("Totals by family", ["family", *ycols, "total"], _pivot(rows, "family", years),
               money={*ycols, "total"}, sheet="by_family"),

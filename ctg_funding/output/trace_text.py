@@ -41,6 +41,17 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "historical_part_year": lambda x: (f"N-1 CEJ amount {f(x['cej'])} EUR x {x['share']} of the year "
                                        f"= {f(x['amount'], 6)} EUR; the rest is released (CLOSED)"),
     "historical": lambda x: f"N-1 CEJ amount {f(x['cej'])} EUR, open all year",
+    "renewed": lambda x: (f"N-1 amount {f(x['n1'])} EUR: what it was allocated in {x['base_year']}, the last year "
+                          "of the previous CTG (renewal, R7.renewal); open all year"),
+    "renewed_part_year": lambda x: (f"N-1 amount {f(x['n1'])} EUR (allocated in {x['base_year']}, the last year of "
+                                    f"the previous CTG, R7.renewal) x {x['share']} of the year = "
+                                    f"{f(x['amount'], 6)} EUR; the rest is released (CLOSED)"),
+    "no_renewed_amount": lambda x: (f"allocated nothing in {x['base_year']}, the last year of the previous CTG: its "
+                                    "N-1 amount in the renewed CTG is 0 (R7.renewal): under the historical "
+                                    "method nothing of the envelope is its own"),
+    "renewed_envelope": lambda x: (f"family envelope {f(x['envelope'])} EUR = what the {x['family']} structures of "
+                                   f"the territory were allocated in {x['base_year']}, the last year of the "
+                                   "previous CTG (renewal.envelope_base = paid_last_year, R7.renewal)"),
     "capped": _capped,
     "no_share": lambda x: f"not eligible ({x['reason']}): no share of the envelope",
     "per_unit": _per_unit,

@@ -21,6 +21,7 @@ LARGEST_REMAINDER = "R3.largest_remainder"
 PILOTAGE_KEPT = "R4.pilotage_kept"
 NEW_PLACES = "R5.new_places"
 QPV_ZRR_TRANCHE_1 = "R5.qpv_zrr_tranche_1"
+RENEWAL = "R7.renewal"
 
 # Each of those rules, with the formula it must name (None: a rule with a condition, evaluated by the engine).
 RULES: dict[str, str | None] = {
@@ -37,6 +38,7 @@ RULES: dict[str, str | None] = {
     PILOTAGE_KEPT: "pilotage_kept",
     NEW_PLACES: "new_places",
     QPV_ZRR_TRANCHE_1: "qpv_zrr_tranche_1",
+    RENEWAL: "renewal",
 }
 
 # The formulas Python implements: a rule's `then: {formula: X}` must name one of these.
@@ -55,8 +57,11 @@ DEADLINE_YEAR = "pilotage.deadline_year"
 AUDIT_TOLERANCE = "audit.tolerance"
 NEW_PLACES_RATE = "new_places.rate.tranche_{}"
 TRANCHES = (1, 2, 3)
+RENEWED_UNTIL = "ctg.renewed_until"
+ENVELOPE_BASE = "renewal.envelope_base"  # paid_last_year | first_envelope (R7)
+PAID_LAST_YEAR = "paid_last_year"
 PARAMETERS = (METHOD, WEIGHT, DESTINATION, DEADLINE_YEAR, AUDIT_TOLERANCE,
-              *(NEW_PLACES_RATE.format(t) for t in TRANCHES))
+              *(NEW_PLACES_RATE.format(t) for t in TRANCHES), RENEWED_UNTIL, ENVELOPE_BASE)
 
 
 def family_method(family: str) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import InputError, Problem, validation_problems
 from ..inputs import cells
 from ..inputs.dataset import Dataset, load_dataset
-from ..inputs.model import Structure, Territory
+from ..inputs.model import Period, Structure, Territory
 from ..inputs.readers import Checker, Schema, read_structures
 from ..inputs.tables import Table
 from ..rulebook import Parameter, Rulebook, Source, coerce_value, required
@@ -106,6 +106,20 @@ class Scenario:
     def rulebook_for(self, territory_id: str) -> Rulebook:
         """The rulebook a territory's structures are evaluated and allocated with."""
         return self.territory_rulebooks[territory_id]
+
+    @functools.cached_property
+    def _territories(self) -> dict[str, Territory]:
+        return {t.id: t for t in self.dataset.territories}
+
+    def ctg_periods(self, territory_id: str) -> tuple[Period, ...]:
+        """The territory's successive CTGs (R7): those its dataset gives, then the renewal this scenario assumes
+        (`ctg.renewed_until`, its value on the day after the last one's end) when it reaches beyond them."""
+        periods = self._territories[territory_id].periods
+        after = periods[-1].end + dt.timedelta(days=1)
+        until = self.rulebook_for(territory_id).param(required.RENEWED_UNTIL).at(after)
+        if until is not None and until >= after:
+            periods += (Period(after, until),)
+        return periods
 
 
 def schema_of(rulebook: Rulebook) -> Schema:

@@ -27,7 +27,8 @@ class StructureYear:
     `unit_days` is the sum over the days the structure is open of its units that day, so that its units
     pro rata temporis are unit_days / year_days. `units` is its units on its first open day of the year (or on
     1 January if closed all year), which is what thresholds such as a post's minimum ETP test. `territory_id`,
-    `ctg_start` and `ctg_end` are its territory and that territory's CTG dates.
+    `ctg_start` and `ctg_end` are its territory, the first day of that territory's first CTG and the last day of
+    its last one (its last renewal in the dataset, if any: the renewals follow each other without a gap).
     """
 
     structure: Structure
@@ -115,7 +116,7 @@ def structure_years(scenario: Scenario, years: list[int] | None = None,
         changes = by_structure.get(sid, [])
         tid = territory_of[sid]
         own = territories[tid]
-        where = {"territory_id": tid, "ctg_start": own.start, "ctg_end": own.end}
+        where = {"territory_id": tid, "ctg_start": own.start, "ctg_end": own.periods[-1].end}
         cej_from = first_cej.get(sid)
         if not changes:  # the common case: one state all along, so each year is a few date subtractions
             out.extend(_steady_years(base, year_list, territory, signatories, activity, cej_from, where))

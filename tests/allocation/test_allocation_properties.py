@@ -11,6 +11,7 @@ from support.case_runner import write_case
 from support.strategies import cases, structures
 
 from ctg_funding.allocation.exact import largest_remainder
+from ctg_funding.inputs.model import ENVELOPE_LINES
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.simulation import simulate
@@ -29,11 +30,18 @@ def test_envelope_balanced_and_nothing_negative(case):
         if s["id"] in case["cej"]:
             family = RULEBOOK.family_of_type(s["type"])
             cej_by_family[family] = cej_by_family.get(family, Decimal(0)) + Decimal(case["cej"][s["id"]])
+    allocated = {(e.year, e.family): e.allocated for e in result.envelopes}
     for env in result.envelopes:
-        # R1: the envelope is the family's N-1 CEJ total, every year; R3: allocated + released = envelope.
-        assert env.envelope == cej_by_family.get(env.family, Decimal("0.00"))
+        # R1: in the first CTG the envelope is the family's N-1 CEJ total; R7: in the renewal (from 2026, with
+        # ctg.renewed_until) it is what the family was allocated in 2025; R3: allocated + released = envelope.
+        if env.year <= 2025 or "ctg.renewed_until" not in case["parameters"]:
+            assert env.renewed_from is None
+            assert env.envelope == cej_by_family.get(env.family, Decimal("0.00"))
+        else:
+            assert env.renewed_from == 2025
+            assert env.envelope == allocated[(2025, env.family)]
         lines = [ln for ln in result.lines if ln.year == env.year and ln.family == env.family
-                 and ln.line != "bonus_places_nouvelles"]  # R5 is paid outside the envelope
+                 and ln.line in ENVELOPE_LINES]  # R5, R8, R9 are paid outside the envelope
         released = [r for r in result.released if r.year == env.year and r.family == env.family]
         assert sum(ln.amount for ln in lines) == env.allocated
         assert sum(r.amount for r in released if r.destination == "caf") == env.released
@@ -56,7 +64,7 @@ def test_historical_gives_each_eligible_structure_its_own_amount(ss, data):
     with tempfile.TemporaryDirectory() as tmp:
         result = simulate(load_scenario(write_case(case, Path(tmp)), RULEBOOK))
     for ln in result.lines:
-        if ln.line == "bonus_places_nouvelles":
+        if ln.line not in ENVELOPE_LINES:
             continue
         if ln.eligible:
             assert ln.amount == Decimal(cej[ln.structure_id])

@@ -288,8 +288,11 @@ def test_cab_audit_finds_exactly_the_planted_anomalies(cab):
     counts = {s["year"]: {k: v for k, v in s["by_code"].items() if v} for s in cab["summary"]}
     assert counts == {2022: {"UNKNOWN_STRUCTURE": 1}, 2023: {"OVERPAID": 1, "ENVELOPE_EXCEEDED": 1},
                       2024: {"PAID_INELIGIBLE": 1}, 2025: {"ENVELOPE_EXCEEDED": 1}, 2026: {"PAID_INELIGIBLE": 1}}
-    # The whole N-1 CEJ (1,920,528.00) is the envelope of every year.
-    assert {s["envelope"] for s in cab["summary"]} == {"1920528.00"}
+    # 2022-2025, the first CTG: the whole N-1 CEJ (1,920,528.00) is the envelope of every year. 2026 is the
+    # renewed CTG (R7), whose envelope is what 2025 allocated: the CEJ less the 2,037.65 of Dannes' ALSH,
+    # closed since 2024-01-01 and released to the Caf in 2025: 1,920,528.00 - 2,037.65 = 1,918,490.35.
+    assert {s["year"]: s["envelope"] for s in cab["summary"]} == {
+        2022: "1920528.00", 2023: "1920528.00", 2024: "1920528.00", 2025: "1920528.00", 2026: "1918490.35"}
 
 
 def test_cab_findings_carry_their_explanation(cab):
@@ -393,3 +396,33 @@ def test_payments_equal_to_the_rules_give_no_finding_in_a_dataset_of_several_ctg
     assert data["findings"] == []
     assert len({f["territory"] for f in data["families"]}) == 3
     assert all(Decimal(f["paid"]) == Decimal(f["expected"]) for f in data["families"])
+
+
+def test_an_audit_across_the_renewal_recomputes_each_year_with_its_own_ctg(tmp_path):
+    # Historical, CTG 2021-2025 renewed to 2030 (R7). EAJE-A: CEJ 1,000.00, closes 2025-07-01 (open 181 of 365
+    # days): 2025 due 1,000 x 181/365 = 495.890410... -> 495.89 (the released 504.109589... takes the cent:
+    # 504.11). EAJE-B: CEJ 3,000.00, due 3,000.00 every year.
+    # 2026, the renewed CTG: the envelope is what 2025 allocated, 495.89 + 3,000.00 = 3,495.89 (not the CEJ's
+    # 4,000.00); A is closed and its 495.89 released. B paid 3,500.00: OVERPAID by 500.00 on its line, and the
+    # family's payments exceed the renewed envelope by 3,500.00 - 3,495.89 = 4.11 (ENVELOPE_EXCEEDED, explained
+    # by R7). Audited alone, 2026 still needs 2025's allocation: the audit computes it.
+    case = {"name": "renewal audit", "years": [2025, 2026],
+            "parameters": {"redistribution.method": "historical", "ctg.renewed_until": "2030-12-31"},
+            "structures": [{"id": "EAJE-A", "type": "EAJE", "units": 10, "closed": "2025-07-01"},
+                           {"id": "EAJE-B", "type": "EAJE", "units": 20}],
+            "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00"}}
+    target = build(tmp_path, [(2025, "EAJE-A", BT, "495.89"), (2025, "EAJE-B", BT, "3000.00"),
+                              (2026, "EAJE-B", BT, "3500.00")], case)
+    for years in ("2025..2026", "2026"):
+        code, data = audit_json(target, years)
+        assert code == 1
+        assert short(data) == [(2026, "EAJE-B", BT, "OVERPAID", "3000.00", "3500.00", "500.00"),
+                               (2026, None, BT, "ENVELOPE_EXCEEDED", "3495.89", "3500.00", "4.11")]
+        assert data["summary"][-1]["envelope"] == "3495.89"
+        explanation = data["findings"][1]["explanation"]
+        assert [r["id"] for r in explanation["rules"]] == ["R7.renewal"]
+        assert explanation["renewed_from"] == 2025 and explanation["cej_actions"] == []
+        assert explanation["renewed_amounts"] == [{"structure_id": "EAJE-A", "year": 2025, "amount": "495.89"},
+                                                  {"structure_id": "EAJE-B", "year": 2025, "amount": "3000.00"}]
+        assert explanation["steps"][0].startswith("envelope EAJE 2026 = what the family's structures were "
+                                                  "allocated in 2025")

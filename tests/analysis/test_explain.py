@@ -1,12 +1,15 @@
 """Explanations are rebuilt from what the allocators recorded, so both engines explain every amount alike; the
 recorded arithmetic of known CAB amounts is checked against figures worked out by hand."""
 
+import datetime as dt
 import json
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.case_runner import write_case
 
 from ctg_funding.analysis.explain import explanation
 from ctg_funding.cli import main
@@ -46,13 +49,14 @@ def test_the_cli_explains_alike_with_either_engine():
 
 @pytest.mark.parametrize("engine", ["durable", "vector"])
 def test_a_capped_post_records_its_cap(engine):
-    # Saint-Léonard's post, 1.3 ETP, chargé de coopération since 2024, N-1 amount 41,500.00 (cej.csv).
-    # After the 2025 deadline its funding is capped at 30,200 EUR per ETP (pilotage.cap_per_etp):
+    # Saint-Léonard's post, 1.3 ETP, chargé de coopération since 2024, N-1 amount 41,500.00 (cej.csv), all of it
+    # allocated in 2025 (the deadline year). 2026 is in the renewed CTG: its N-1 amount is that 2025 allocation
+    # (R7). After the 2025 deadline its funding is capped at 30,200 EUR per ETP (pilotage.cap_per_etp):
     # 30,200 x 1.3 = 39,260.00; 41,500.00 - 39,260.00 = 2,240.00 released as POST_CAPPED.
     result = simulate(load_scenario(ROOT / "scenarios" / "cab-historical.yaml", RULEBOOK), [2026], engine=engine)
     trace = explanation(result, "COORD-SAINT-LEONARD", 2026)["trace"]
-    assert [s.kind for s in trace] == ["historical", "capped"]
-    assert trace[0].figures == {"cej": Fraction(41500)}
+    assert [s.kind for s in trace] == ["renewed", "capped"]
+    assert trace[0].figures == {"n1": Fraction(41500), "base_year": 2025}
     capped = trace[1].figures
     assert (capped["cap"], capped["units"], capped["ceiling"], capped["released"], capped["reason"]) == (
         Fraction(30200), Fraction(13, 10), Fraction(39260), Fraction(2240), "POST_CAPPED")
@@ -73,3 +77,49 @@ def test_a_crèche_closing_mid_year_records_its_share_of_the_year(engine):
     sentences = explain_json(data)["steps"]
     assert sentences[1] == ("N-1 CEJ amount 96367.41 EUR x 91/183 of the year = 47920.406066 EUR; the rest is "
                             "released (CLOSED)")
+
+
+RENEWAL = {  # docs/funding-rules.md R7, worked example: historical until 2025, per_unit in the renewed CTG
+    "name": "renewal", "years": [2025, 2026],
+    "parameters": {"redistribution.method": {dt.date(2021, 1, 1): "historical", dt.date(2026, 1, 1): "per_unit"},
+                   "redistribution.method.RPE": {dt.date(2021, 1, 1): "per_unit",
+                                                 dt.date(2026, 1, 1): "historical"},
+                   "ctg.renewed_until": "2030-12-31"},
+    "structures": [{"id": "E1", "type": "EAJE", "units": 20}, {"id": "E2", "type": "EAJE", "units": 40},
+                   {"id": "E3", "type": "EAJE", "units": 10},
+                   {"id": "E5", "type": "EAJE", "units": 10, "supported_by": ["NONSIG"]},
+                   {"id": "R1", "type": "RPE", "units": 3}, {"id": "R2", "type": "RPE", "units": 1}],
+    "cej": {"E1": "30000", "E2": "50000", "E5": "8000", "R1": "9000"},
+}
+
+
+def _renewal_results(tmp_path):
+    scenario = load_scenario(write_case(RENEWAL, tmp_path), RULEBOOK)
+    return {e: simulate(scenario, [2026], engine=e) for e in ("durable", "vector")}
+
+
+def test_a_renewed_amount_names_the_year_and_the_amount_it_comes_from(tmp_path):
+    # 2026, renewed CTG (R7). E1, per_unit: the EAJE envelope is what 2025 allocated, 30,000 + 50,000 = 80,000
+    # (E5's 8,000 was released), over 70 places: 22,857.142857 -> 22,857.14. R2, historical: its N-1 amount is
+    # its 2025 per_unit allocation, 9,000 x 1/4 ETP = 2,250.00 (it had no CEJ). E5: allocated nothing in 2025.
+    results = _renewal_results(tmp_path)
+    for result in results.values():
+        e1 = explanation(result, "E1", 2026)
+        assert [s.kind for s in e1["trace"]] == ["renewed_envelope", "per_unit", "rounded"]
+        assert e1["trace"][0].figures == {"family": "EAJE", "base_year": 2025, "envelope": Fraction(80000)}
+        assert e1["envelope"]["renewed_from"] == 2025 and "R7.renewal" in [r["id"] for r in e1["rules"]]
+        words = explain_json(e1)["steps"][0]
+        assert words.startswith("family envelope 80000.00 EUR = what the EAJE structures of the territory were "
+                                "allocated in 2025")
+        r2 = explanation(result, "R2", 2026)
+        assert [(s.kind, s.figures) for s in r2["trace"]] == [("renewed", {"n1": Fraction(2250),
+                                                                           "base_year": 2025})]
+        assert (r2["facts"]["cej_n_minus_1"], r2["facts"]["n_minus_1"]) == ("0.00", "2250.00")
+        assert r2["facts"]["n_minus_1_renewed_from"] == 2025
+        assert explain_json(r2)["steps"] == ["N-1 amount 2250.00 EUR: what it was allocated in 2025, the last "
+                                             "year of the previous CTG (renewal, R7.renewal); open all year"]
+        e5 = explanation(result, "E5", 2026)
+        assert (e5["amount"], e5["reason"]) == (Decimal("0.00"), "NO_SIGNATORY_SUPPORT")
+    for sid in RENEWAL["cej"]:
+        a, b = (to_json(explain_json(explanation(results[e], sid, 2026))) for e in ("durable", "vector"))
+        assert a == b, sid

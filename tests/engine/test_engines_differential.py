@@ -1,6 +1,7 @@
 """The two evaluators agree: durable-rules (the reference) and the vector masks give the same family, unit,
 eligibility, reason and fired rules on every structure-year, and the simulation with either engine gives the
-same allocations, released amounts and envelopes, to the cent, on random datasets and on the CAB scenarios."""
+same allocations (every line, those outside the envelope included), released amounts and envelopes (and what
+each renews, R7), to the cent, on random datasets (renewed CTGs included) and on every CAB scenario."""
 
 from __future__ import annotations
 
@@ -48,17 +49,20 @@ def cases_with_changes(draw):
         elif action == "close" and "closed" not in s and on > "2019-01-01":
             changes.append({"on": on, "structure": s["id"], "close": True})
     case["changes"] = changes
+    if draw(st.integers(0, 3)) == 0:  # a renewed CTG in the dataset, 2026 only (then ctg.renewed_until, if set)
+        case["territory"] = {"renewals": ["2026-12-31"]}
     return case
 
 
 def _outcome(result) -> dict:
     """Everything a reader of the simulation sees, amounts as exact Decimals."""
     lines = sorted((ln.year, ln.structure_id, ln.line, ln.family, ln.unit, ln.units, ln.amount, ln.eligible,
-                    ln.reason, tuple(ln.rules), ln.method, ln.rate) for ln in result.lines)
+                    ln.reason, tuple(ln.rules), ln.method, ln.rate, ln.n1_amount, ln.renewed_from)
+                   for ln in result.lines)
     released = sorted((r.year, r.family, r.structure_id or "", r.reason, r.amount, r.destination, tuple(r.rules))
                       for r in result.released)
     envelopes = sorted((getattr(e, "territory", ""), e.year, e.family, e.envelope, e.allocated, e.released,
-                        e.redistributed, e.method, e.rate, e.floor) for e in result.envelopes)
+                        e.redistributed, e.method, e.rate, e.floor, e.renewed_from) for e in result.envelopes)
     return {"lines": lines, "released": released, "envelopes": envelopes, "warnings": sorted(result.warnings)}
 
 

@@ -62,3 +62,44 @@ def test_territories_csv_takes_dates_as_a_french_spreadsheet_writes_them(tmp_pat
     assert (territory.start.isoformat(), territory.end.isoformat()) == ("2021-01-01", "2025-12-31")
     assert territory.communes == tuple(communes.split(";"))
     assert dataset.territory_file == "territories.csv"
+
+
+def test_renewals_give_the_successive_ctgs(tmp_path):
+    # territory.yaml may list the renewed CTGs by their last day; each starts the day after the previous end.
+    folder = copy_cab(tmp_path)
+    edit_territory(folder, lambda t: t + "renewals: [2030-12-31, 2035-12-31]\n")
+    (territory,) = load_dataset(folder, SCHEMA).territories
+    assert [(p.start.isoformat(), p.end.isoformat()) for p in territory.periods] == [
+        ("2021-01-01", "2025-12-31"), ("2026-01-01", "2030-12-31"), ("2031-01-01", "2035-12-31")]
+
+
+def test_renewals_that_do_not_grow_are_refused_with_the_key(tmp_path):
+    folder = copy_cab(tmp_path)
+    edit_territory(folder, lambda t: t + "renewals: [2030-12-31, 2029-12-31]\n")
+    (p,) = problems(folder)
+    assert (p.file, p.column) == ("territory.yaml", "renewals")
+    assert "renewal ending 2029-12-31 does not end after the CTG before it (2030-12-31)" in p.message
+
+
+def test_a_renewal_written_as_one_date_is_refused(tmp_path):
+    folder = copy_cab(tmp_path)
+    edit_territory(folder, lambda t: t + "renewals: 2030-12-31\n")
+    (p,) = problems(folder)
+    assert (p.file, p.column) == ("territory.yaml", "renewals")
+
+
+def test_territories_csv_gives_renewals_in_an_optional_column(tmp_path):
+    folder = copy_cab(tmp_path)
+    (folder / "territory.yaml").unlink()
+    (folder / "territories.csv").write_text(
+        "id;name;caf;start;end;pilotage_deadline_year;communes;renewals\n"
+        "CTG-A;CTG A;Caf;01/01/2021;31/12/2025;2025;BOULOGNE-SUR-MER;\"31/12/2030;2035-12-31\"\n"
+        "CTG-B;CTG B;Caf;2022-01-01;2026-12-31;2026;OUTREAU;\n", encoding="utf-8")
+    a, b = load_dataset(folder, SCHEMA).territories
+    assert [p.end.isoformat() for p in a.periods] == ["2025-12-31", "2030-12-31", "2035-12-31"]
+    assert b.renewals == () and len(b.periods) == 1
+    (folder / "territories.csv").write_text(
+        "id,name,caf,start,end,pilotage_deadline_year,communes,renewals\n"
+        "CTG-A,CTG A,Caf,2021-01-01,2025-12-31,2025,BOULOGNE-SUR-MER,2030-13-01\n", encoding="utf-8")
+    (p,) = problems(folder)
+    assert (p.file, p.row, p.column) == ("territories.csv", 2, "renewals")

@@ -7,7 +7,8 @@ A case:
       years: [2022, 2022]               # optional, default [2022, 2022]
       parameters: {...}                 # scenario overrides
       changes: [...]                    # scenario changes
-      territory: {end: 2025-12-31}      # optional overrides of the default territory
+      territory: {end: 2025-12-31}      # optional overrides of the default territory (CTG 2021-2025), e.g.
+                                        # renewals: [2030-12-31] for a second CTG 2026-2030 in the dataset
       structures:                       # id and type required; defaults below
         - {id: A, type: EAJE, units: 10, commune: COM-A}
       cej: {A: 1000}                    # N-1 CEJ amount per structure
@@ -16,10 +17,15 @@ A case:
         2022:
           amounts: {A: "1000.00"}       # allocated amounts (bonus_territoire or pilotage line)
           new_places: {A: "3600.00"}    # R5 bonus_places_nouvelles lines (the complete list for that year)
+          plancher_alsh: {A: "6000.00"}     # R8 lines (the complete list for that year)
+          bonus_trajectoire: {A: "3200.00"} # R9 lines (the complete list for that year)
           reasons: {B: CLOSED}          # reason of ineligible structures (null for eligible)
           released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year
-          envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00"}}
+          envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00",
+                             renewed_from: 2025}}   # R7: the year the envelope renews (null: the CEJ)
       error: "text"                     # instead of expect: the scenario must be refused with this text
+
+Each case runs with both engines (`run_case(..., engine=)`): the hand-worked figures hold for either.
 
 Default collectivités: COM-A and COM-B (signatory communes of the territory), NONSIG (a commune of the territory
 that did not sign), COM-OUT (a commune outside the territory), ASSO (an association).
@@ -35,6 +41,7 @@ from typing import Any
 import yaml
 
 from ctg_funding.errors import InputError
+from ctg_funding.inputs.model import ENVELOPE_LINES
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.simulation import simulate
@@ -101,29 +108,33 @@ def load_cases(directory: Path) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def run_case(case: dict[str, Any], folder: Path) -> None:
+# The keys of a year's expectations that list the lines paid outside the envelope, and their line.
+OUTSIDE = {"new_places": "bonus_places_nouvelles", "plancher_alsh": "plancher_alsh",
+           "bonus_trajectoire": "bonus_trajectoire"}
+
+
+def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> None:
     scenario_path = write_case(case, folder)
     rulebook = load_rulebook()
     if "error" in case:
         try:
             scenario = load_scenario(scenario_path, rulebook)
-            simulate(scenario)
+            simulate(scenario, engine=engine)
         except InputError as exc:
             assert case["error"] in str(exc), f"expected {case['error']!r} in:\n{exc}"
             return
         raise AssertionError(f"expected the scenario to be refused with {case['error']!r}")
-    result = simulate(load_scenario(scenario_path, rulebook))
+    result = simulate(load_scenario(scenario_path, rulebook), engine=engine)
     for year, expect in case["expect"].items():
-        lines = {ln.structure_id: ln for ln in result.lines if ln.year == year and ln.line != "bonus_places_nouvelles"}
-        new_places = {ln.structure_id: ln for ln in result.lines
-                      if ln.year == year and ln.line == "bonus_places_nouvelles"}
-        if "new_places" in expect:  # R5 lines, complete for that year
-            got = {sid: ln.amount for sid, ln in new_places.items()}
-            want = {sid: Decimal(str(v)) for sid, v in expect["new_places"].items()}
-            assert got == want, f"{year} new places: expected {want}, got {got}"
+        lines = {ln.structure_id: ln for ln in result.lines if ln.year == year and ln.line in ENVELOPE_LINES}
+        for key, line in OUTSIDE.items():  # lines outside the envelope, complete for that year
+            if key in expect:
+                got = {ln.structure_id: ln.amount for ln in result.lines if ln.year == year and ln.line == line}
+                want = {sid: Decimal(str(v)) for sid, v in expect[key].items()}
+                assert got == want, f"{year} {line}: expected {want}, got {got}"
         for sid, amount in expect.get("amounts", {}).items():
             assert lines[sid].amount == Decimal(str(amount)), (
-                f"{year} {sid}: expected {amount}, got {lines[sid].amount}\n" + "\n".join(lines[sid].steps))
+                f"{year} {sid}: expected {amount}, got {lines[sid].amount}\n{lines[sid]}")
         for sid, reason in expect.get("reasons", {}).items():
             assert lines[sid].reason == reason, f"{year} {sid}: expected reason {reason}, got {lines[sid].reason}"
             assert lines[sid].eligible == (reason is None)
@@ -136,7 +147,7 @@ def run_case(case: dict[str, Any], folder: Path) -> None:
         for family, env in expect.get("envelopes", {}).items():
             e = next(x for x in result.envelopes if x.year == year and x.family == family)
             for key, value in env.items():
-                assert getattr(e, key) == Decimal(str(value)), f"{year} {family} {key}: expected {value}, " \
-                                                               f"got {getattr(e, key)}"
+                want = value if key == "renewed_from" else Decimal(str(value))
+                assert getattr(e, key) == want, f"{year} {family} {key}: expected {value}, got {getattr(e, key)}"
         for e in result.envelopes:
             assert e.allocated + e.released == e.envelope, f"{year} {e.family}: envelope not balanced"

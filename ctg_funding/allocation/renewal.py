@@ -1,0 +1,111 @@
+"""R7, the CTG after the first one: which CTG each year of a territory belongs to, where its N-1 amounts come
+from, the order in which years must be allocated, and each structure-year's N-1 amount, for both allocators.
+
+A territory's CTGs follow one another (`Scenario.ctg_periods`); a year belongs to the CTG in force on its
+1 January (the years before the first CTG, to the first). In the first CTG a structure's N-1 amount is its CEJ
+amount (R1). In a renewed CTG, under `renewal.envelope_base: paid_last_year`, it is what the structure was
+allocated on its envelope line in the last year of the previous CTG (the *base year*), so that each family's
+envelope is what the family was allocated that year; under `first_envelope` it stays the CEJ amount. Which base a
+territory-year has is decided by `policy.envelope_base`.
+
+A year that renews another must be allocated after it: the territory-years go in rounds (`rounds`), the first
+from the CEJ, each next one from the results of the rounds before it (`allocated_cents`, `n1_cents`). Both
+allocators take their N-1 amounts from `n1_cents`, so they start from the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..inputs.model import ENVELOPE_LINES, Period
+
+Key = tuple[str, int]  # territory id, year
+
+
+@dataclass(frozen=True)
+class Base:
+    """Where a territory-year's N-1 amounts, and so its envelopes, come from."""
+
+    period: int  # the CTG the year belongs to: 0 the first, 1 its first renewal, ...
+    year: int | None  # the base year whose allocation it renews (R7); None: the CEJ (R1)
+
+
+FIRST = Base(0, None)
+
+
+def period_index(periods: Sequence[Period], year: int) -> int:
+    """The CTG a year belongs to: the last one begun by its 1 January (the first, for years before it)."""
+    first_day = dt.date(year, 1, 1)
+    index = 0
+    for i, period in enumerate(periods):
+        if period.start <= first_day:
+            index = i
+    return index
+
+
+def plan(territories: Iterable[str], years: Iterable[int], base_of: Callable[[str, int], Base]) -> dict[Key, Base]:
+    """The base of every territory-year to allocate: the years asked, and every base year they need (a renewal
+    needs its base year allocated, which may need its own), for every territory."""
+    territories = list(territories)
+    todo, bases = set(years), {}
+    while todo:
+        year = todo.pop()
+        for tid in territories:
+            base = bases[(tid, year)] = base_of(tid, year)
+            if base.year is not None and (tid, base.year) not in bases:
+                todo.add(base.year)
+    return bases
+
+
+def rounds(bases: Mapping[Key, Base]) -> list[set[Key]]:
+    """The territory-years in the order they can be allocated: first those from the CEJ, then each renewal after
+    the round that holds its base year."""
+    depth: dict[Key, int] = {}
+
+    def of(key: Key) -> int:
+        if key not in depth:
+            base = bases[key]
+            depth[key] = 0 if base.year is None else of((key[0], base.year)) + 1
+        return depth[key]
+
+    out: list[set[Key]] = []
+    for key in sorted(bases):
+        d = of(key)
+        out.extend(set() for _ in range(d + 1 - len(out)))
+        out[d].add(key)
+    return out
+
+
+def allocated_cents(lines: Iterable[Any]) -> dict[tuple[str, int], int]:
+    """What each structure was allocated on its envelope line in a year, in cents: (structure id, year) -> cents.
+    The amounts released to the Caf are in no line, so they are not carried into a renewal."""
+    return {(ln.structure_id, ln.year): int(ln.amount * 100) for ln in lines if ln.line in ENVELOPE_LINES}
+
+
+def n1_cents(rows: Sequence[Any], cej: Sequence[Any], bases: Mapping[Key, Base],
+             allocated: Mapping[tuple[str, int], int]) -> np.ndarray:
+    """Each structure-year's N-1 amount in cents. From the CEJ (R1): its actions that ended before the year. In a
+    renewed CTG from its base year (R7): what it was allocated that year, 0 if nothing."""
+    out = np.zeros(len(rows), dtype=np.int64)
+    base_years = [bases[(sy.territory_id, sy.year)].year for sy in rows]
+    from_cej = [i for i, b in enumerate(base_years) if b is None]
+    if from_cej and cej:
+        actions = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],
+                                "cents": [int(Fraction(a.amount) * 100) for a in cej]})
+        frame = pd.DataFrame({"index": from_cej, "sid": [rows[i].structure.id for i in from_cej],
+                              "year": [rows[i].year for i in from_cej]})
+        merged = frame.merge(actions, on="sid")
+        merged = merged[merged["last_year"] < merged["year"]]
+        summed = merged.groupby("index")["cents"].sum()
+        out[summed.index.to_numpy()] = summed.to_numpy()
+    for i, b in enumerate(base_years):
+        if b is not None:
+            out[i] = allocated.get((rows[i].structure.id, b), 0)
+    return out
