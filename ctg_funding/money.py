@@ -26,6 +26,12 @@ def money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
+def round_cents(exact: Fraction) -> Decimal:
+    """An exact amount that no envelope balances (a line paid outside the envelope: R5, R8, R9) rounded on its
+    own to the cent, half to even."""
+    return money(round(exact * 100))  # Fraction rounds half to even
+
+
 def fmt_fraction(value: Fraction, places: int = 2) -> str:
     """An exact figure written with `places` decimals, rounded half to even."""
     q = Decimal(1).scaleb(-places)

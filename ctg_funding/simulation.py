@@ -12,6 +12,7 @@ from typing import Any
 from .allocation import policy, renewal
 from .allocation.exact import allocate_year
 from .allocation.new_places import new_places_lines, reference_year
+from .allocation.plancher import PlancherLine, plancher_lines
 from .allocation.renewal import Base
 from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .engine import Evaluation, evaluate
@@ -19,7 +20,7 @@ from .engine.compile import compile_rulebook, params_used
 from .inputs.model import ENVELOPE_LINES
 from .rulebook import Rulebook, required
 from .scenario.file import Scenario, weight_fields
-from .scenario.structure_years import StructureYear, structure_years
+from .scenario.structure_years import StructureYear, structure_years, territory_of_structures
 
 # Above this many structure-years the vector engine is the default (measured: see README, "National scale").
 VECTOR_THRESHOLD = 10_000
@@ -165,6 +166,8 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     r5 = {ev.structure_id for ev in evaluations.values() if required.NEW_PLACES in ev.formulas}
     places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days
                  for sy in structure_years(scenario, [n1], only=r5)}
+    r8 = {ev.structure_id for ev in evaluations.values() if required.PLANCHER_ALSH in ev.formulas}
+    territory_of = territory_of_structures(scenario)
     for year in years:
         yr = allocated.get(year, YearResult())
         result.lines.extend(yr.lines)
@@ -172,10 +175,23 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
                  for t in required.TRANCHES}
         candidates = [sy for sy in by_year.get(year, []) if sy.structure.id in r5]
         result.lines.extend(new_places_lines(year, candidates, evaluations, places_n1, n1, ds.collectivites, rates))
+        result.lines.extend(_plancher(year, yr.lines, evaluations, territory_of, scenario, r8))
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
         result.warnings.extend(yr.warnings)
     return result
+
+
+def _plancher(year: int, lines: list[Line], evaluations: dict[str, Evaluation], territory_of: dict[str, str],
+              scenario: Scenario, r8: set[str]) -> list[PlancherLine]:
+    """R8's lines of a year, from its envelope lines (of the structures R8 applies to), each at the floor of its
+    territory."""
+    floors = {t.id: Fraction(scenario.rulebook_for(t.id).value(required.ALSH_FLOOR, year) or 0)
+              for t in scenario.dataset.territories}
+    if not any(floors.values()):
+        return []
+    return plancher_lines(year, (ln for ln in lines if ln.structure_id in r8), evaluations,
+                          lambda sid: floors[territory_of[sid]])
 
 
 def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[str, Evaluation],

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..inputs.model import Collectivite
-from ..money import money
+from ..money import round_cents
 from ..rulebook import required
 from .results import Line
 
@@ -24,6 +24,10 @@ class NewPlacesLine(Line):
     commune_id: str = ""
     tranche: int = 0
     qpv: bool = False
+
+    def parameters(self) -> tuple[str, ...]:
+        """The parameter its rate was read from."""
+        return (required.NEW_PLACES_RATE.format(self.tranche),)
 
 
 def reference_year(cej_years: list[int], default: int) -> int:
@@ -52,7 +56,7 @@ def new_places_lines(year: int, sys_: Sequence[Any], evaluations: Mapping[str, A
         tranche = 1 if qpv else (commune.tranche or 3)
         rate = rate_of[tranche]
         exact = new * rate
-        amount = money(round(exact * 100))  # no envelope to balance: each amount rounded to the cent (half even)
+        amount = round_cents(exact)  # no envelope to balance: each amount rounded to the cent
         rules = [required.NEW_PLACES, *([required.QPV_ZRR_TRANCHE_1] if qpv and commune.tranche != 1 else []),
                  ev.classify_rule]
         out.append(NewPlacesLine(year=year, structure_id=sy.structure.id, family=ev.family, line=LINE,

@@ -37,6 +37,19 @@ class Line:
     cap: Fraction | None = None  # R4: the cap per unit that applied to it (after the deadline), if any
     renewed_from: int | None = None  # R7: the year its N-1 amount was allocated in (None: from the CEJ)
 
+    # As the vector allocator's lines give them, for integer tests over many lines (R8).
+    @property
+    def cents(self) -> int:
+        return int(self.amount * 100)
+
+    @property
+    def units_num(self) -> int:
+        return self.units.numerator
+
+    @property
+    def units_den(self) -> int:
+        return self.units.denominator
+
 
 @dataclass
 class Released:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from .new_places import NewPlacesLine
+from .plancher import PlancherLine
 from .results import Envelope, Line
 
 
@@ -28,6 +29,8 @@ def line_trace(line: Line, evaluation: Any, envelope: Envelope | None, open_days
     """The steps that led to one line's amount."""
     if isinstance(line, NewPlacesLine):
         return _new_places(line)
+    if isinstance(line, PlancherLine):
+        return _plancher(line)
     steps: list[Step] = []
     if 0 < open_days < year_days:
         steps.append(Step("pro_rata", {"open_days": open_days, "year_days": year_days}))
@@ -111,4 +114,12 @@ def _new_places(line: NewPlacesLine) -> list[Step]:
                                  "rate": line.rate, "year": line.year}),
         Step("new_places_amount", {"new": line.units, "rate": line.rate, "exact": line.exact,
                                    "amount": line.amount}),
+    ]
+
+
+def _plancher(line: PlancherLine) -> list[Step]:
+    return [
+        Step("plancher", {"year": line.year, "floor": line.floor, "hours": line.units, "target": line.target}),
+        Step("plancher_topup", {"target": line.target, "bonus": line.bonus, "exact": line.exact,
+                                "amount": line.amount}),
     ]

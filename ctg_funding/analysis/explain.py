@@ -40,8 +40,9 @@ def explanation(result: SimulationResult, structure_id: str, year: int) -> dict[
     env = result.envelope_of(structure_id, year, line.family)
     assert env is not None, key
     s = sy.structure
-    used = {*result.condition_parameters, *env.parameters, *([ev.cap_param] if ev.cap_param else [])}
     others = [ln for ln in result.lines_of(structure_id, year) if ln is not line]
+    used = {*result.condition_parameters, *env.parameters, *([ev.cap_param] if ev.cap_param else []),
+            *(name for ln in others for name in ln.parameters())}
     return {
         "scenario": result.scenario.name,
         "rules_version": result.rules_version,

@@ -38,12 +38,13 @@ class Line(StrEnum):
     BONUS_TERRITOIRE = "bonus_territoire"
     PILOTAGE = "pilotage"
     BONUS_PLACES_NOUVELLES = "bonus_places_nouvelles"
+    PLANCHER_ALSH = "plancher_alsh"
 
 
 # The lines paid out of a family's envelope (R1, R3, R4); the others are national money paid beside it, each
-# amount rounded to the cent on its own and never taken from the envelope (R5).
+# amount rounded to the cent on its own and never taken from the envelope (R5, R8).
 ENVELOPE_LINES = frozenset({Line.BONUS_TERRITOIRE.value, Line.PILOTAGE.value})
-OUTSIDE_ENVELOPE_LINES = frozenset({Line.BONUS_PLACES_NOUVELLES.value})
+OUTSIDE_ENVELOPE_LINES = frozenset({Line.BONUS_PLACES_NOUVELLES.value, Line.PLANCHER_ALSH.value})
 
 
 class Period(NamedTuple):

@@ -71,6 +71,10 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "new_places_rate": _np_rate,
     "new_places_amount": lambda x: (f"{u(x['new'])} x {f(x['rate'])} = {f(x['exact'], 6)} EUR, "
                                     f"rounded to {x['amount']} EUR"),
+    "plancher": lambda x: (f"national floor {f(x['floor'])} EUR per hour in {x['year']} (alsh.floor_per_hour) x "
+                           f"{u(x['hours'])} hours (pro rata temporis) = {f(x['target'], 6)} EUR"),
+    "plancher_topup": lambda x: (f"{f(x['target'], 6)} - its bonus territoire {x['bonus']} EUR = "
+                                 f"{f(x['exact'], 6)} EUR, rounded to {x['amount']} EUR (outside the envelope)"),
 }
 
 

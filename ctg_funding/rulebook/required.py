@@ -22,6 +22,7 @@ PILOTAGE_KEPT = "R4.pilotage_kept"
 NEW_PLACES = "R5.new_places"
 QPV_ZRR_TRANCHE_1 = "R5.qpv_zrr_tranche_1"
 RENEWAL = "R7.renewal"
+PLANCHER_ALSH = "R8.plancher_alsh"
 
 # Each of those rules, with the formula it must name (None: a rule with a condition, evaluated by the engine).
 RULES: dict[str, str | None] = {
@@ -39,6 +40,7 @@ RULES: dict[str, str | None] = {
     NEW_PLACES: "new_places",
     QPV_ZRR_TRANCHE_1: "qpv_zrr_tranche_1",
     RENEWAL: "renewal",
+    PLANCHER_ALSH: "plancher_alsh",
 }
 
 # The formulas Python implements: a rule's `then: {formula: X}` must name one of these.
@@ -60,8 +62,9 @@ TRANCHES = (1, 2, 3)
 RENEWED_UNTIL = "ctg.renewed_until"
 ENVELOPE_BASE = "renewal.envelope_base"  # paid_last_year | first_envelope (R7)
 PAID_LAST_YEAR = "paid_last_year"
+ALSH_FLOOR = "alsh.floor_per_hour"
 PARAMETERS = (METHOD, WEIGHT, DESTINATION, DEADLINE_YEAR, AUDIT_TOLERANCE,
-              *(NEW_PLACES_RATE.format(t) for t in TRANCHES), RENEWED_UNTIL, ENVELOPE_BASE)
+              *(NEW_PLACES_RATE.format(t) for t in TRANCHES), RENEWED_UNTIL, ENVELOPE_BASE, ALSH_FLOOR)
 
 
 def family_method(family: str) -> str:

@@ -426,3 +426,24 @@ def test_an_audit_across_the_renewal_recomputes_each_year_with_its_own_ctg(tmp_p
                                                   {"structure_id": "EAJE-B", "year": 2025, "amount": "3000.00"}]
         assert explanation["steps"][0].startswith("envelope EAJE 2026 = what the family's structures were "
                                                   "allocated in 2025")
+
+
+def test_payments_on_the_alsh_floor_are_audited_outside_the_envelope(tmp_path):
+    # 2023, historical. ALSH-A: 10,000 hours, CEJ 1,000.00: bonus territoire 1,000.00 and, under the national
+    # floor (R8), 0.15 x 10,000 - 1,000.00 = 500.00 on plancher_alsh. Paid 1,000.00 and 650.00: the floor line
+    # is OVERPAID by 150.00. The family's envelope lines total 1,000.00 = its envelope: no ENVELOPE_EXCEEDED,
+    # whatever the floor line holds (it is paid outside the envelope).
+    case = {"name": "floor audit", "years": [2023, 2023], "parameters": {"redistribution.method": "historical"},
+            "structures": [{"id": "ALSH-A", "type": "ALSH", "units": 10000}], "cej": {"ALSH-A": "1000.00"}}
+    target = build(tmp_path, [(2023, "ALSH-A", BT, "1000.00"), (2023, "ALSH-A", "plancher_alsh", "650.00")], case)
+    code, data = audit_json(target, "2023")
+    assert code == 1
+    assert short(data) == [(2023, "ALSH-A", "plancher_alsh", "OVERPAID", "500.00", "650.00", "150.00")]
+    steps = data["findings"][0]["explanation"]["other_lines"][0]["steps"]
+    assert steps == ["national floor 0.15 EUR per hour in 2023 (alsh.floor_per_hour) x 10000 hours (pro rata "
+                     "temporis) = 1500.000000 EUR",
+                     "1500.000000 - its bonus territoire 1000.00 EUR = 500.000000 EUR, rounded to 500.00 EUR "
+                     "(outside the envelope)"]
+    write_payments(tmp_path / "data", [(2023, "ALSH-A", BT, "1000.00"), (2023, "ALSH-A", "plancher_alsh", "500.00")])
+    code, data = audit_json(target, "2023")
+    assert (code, data["findings"]) == (0, [])

@@ -98,7 +98,11 @@ def test_new_places_scenario_shows_the_r5_line_outside_the_envelope():
     rows = {r["key"]: r for r in data["rows"]}
     assert rows["bonus_places_nouvelles"]["difference"] == "259200.00"  # 6 x 43,200
     assert rows["bonus_territoire"]["difference"] == "0.00"
-    assert data["envelopes"]["b"]["outside_envelope"] == "259200.00"
+    # Outside the envelope on both sides, from 2023: the national ALSH floor (R8) of the three accueils de
+    # loisirs without CEJ, 9,600 + 6,900 + 4,300 hours x 0.15 = 3,120.00 a year, 2023..2030 = 24,960.00.
+    assert rows["plancher_alsh"]["difference"] == "0.00"
+    assert data["envelopes"]["a"]["outside_envelope"] == "24960.00"
+    assert data["envelopes"]["b"]["outside_envelope"] == "284160.00"  # 259,200.00 + 24,960.00
     assert data["envelopes"]["a"]["envelope"] == data["envelopes"]["b"]["envelope"]
 
 
