@@ -15,12 +15,13 @@ from .allocation.new_places import new_places_lines, reference_year
 from .allocation.plancher import PlancherLine, plancher_lines
 from .allocation.renewal import Base
 from .allocation.results import Envelope, Line, Released, Warning, YearResult
+from .allocation.trajectoire import Growth, eligible_places, growth_of, payment_year, trajectoire_lines
 from .engine import Evaluation, evaluate
 from .engine.compile import compile_rulebook, params_used
 from .inputs.model import ENVELOPE_LINES
 from .rulebook import Rulebook, required
 from .scenario.file import Scenario, weight_fields
-from .scenario.structure_years import StructureYear, structure_years, territory_of_structures
+from .scenario.structure_years import StructureYear, first_days, structure_years, territory_of_structures
 
 # Above this many structure-years the vector engine is the default (measured: see README, "National scale").
 VECTOR_THRESHOLD = 10_000
@@ -168,6 +169,8 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
                  for sy in structure_years(scenario, [n1], only=r5)}
     r8 = {ev.structure_id for ev in evaluations.values() if required.PLANCHER_ALSH in ev.formulas}
     territory_of = territory_of_structures(scenario)
+    r9 = {ev.structure_id for ev in evaluations.values() if required.BONUS_TRAJECTOIRE in ev.formulas}
+    growths = _growths(scenario, years, engine, r9)
     for year in years:
         yr = allocated.get(year, YearResult())
         result.lines.extend(yr.lines)
@@ -176,6 +179,8 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
         candidates = [sy for sy in by_year.get(year, []) if sy.structure.id in r5]
         result.lines.extend(new_places_lines(year, candidates, evaluations, places_n1, n1, ds.collectivites, rates))
         result.lines.extend(_plancher(year, yr.lines, evaluations, territory_of, scenario, r8))
+        result.lines.extend(trajectoire_lines(year, [sy for sy in by_year.get(year, []) if sy.structure.id in r9],
+                                              evaluations, growths))
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
         result.warnings.extend(yr.warnings)
@@ -192,6 +197,25 @@ def _plancher(year: int, lines: list[Line], evaluations: dict[str, Evaluation], 
         return []
     return plancher_lines(year, (ln for ln in lines if ln.structure_id in r8), evaluations,
                           lambda sid: floors[territory_of[sid]])
+
+
+def _growths(scenario: Scenario, years: list[int], engine: str, r9: set[str]) -> dict[tuple[str, int], Growth]:
+    """R9: each territory's growth in each year asked that the bonus trajectoire may be paid in, from the places
+    of its eligible EAJE on 1 January (evaluated by the rules, with the same engine, on those days)."""
+    wanted: dict[tuple[str, int], int] = {}  # (territory, year) -> reference year
+    for territory in scenario.dataset.territories:
+        rulebook = scenario.rulebook_for(territory.id)
+        for year in years:
+            reference = payment_year(rulebook, year)
+            if reference is not None:
+                wanted[(territory.id, year)] = reference
+    if not wanted or not r9:
+        return {}
+    days = first_days(scenario, sorted({y for _t, y in wanted} | set(wanted.values())), only=r9)
+    places = eligible_places(days, evaluate(days, scenario.rulebook, engine, scenario.rulebook_for))
+    return {(tid, year): growth_of(scenario.rulebook_for(tid), year, reference,
+                                   places.get((tid, reference), Fraction(0)), places.get((tid, year), Fraction(0)))
+            for (tid, year), reference in wanted.items()}
 
 
 def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[str, Evaluation],

@@ -16,6 +16,7 @@ from typing import Any
 from .new_places import NewPlacesLine
 from .plancher import PlancherLine
 from .results import Envelope, Line
+from .trajectoire import TrajectoireLine
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ def line_trace(line: Line, evaluation: Any, envelope: Envelope | None, open_days
         return _new_places(line)
     if isinstance(line, PlancherLine):
         return _plancher(line)
+    if isinstance(line, TrajectoireLine):
+        return _trajectoire(line)
     steps: list[Step] = []
     if 0 < open_days < year_days:
         steps.append(Step("pro_rata", {"open_days": open_days, "year_days": year_days}))
@@ -122,4 +125,17 @@ def _plancher(line: PlancherLine) -> list[Step]:
         Step("plancher", {"year": line.year, "floor": line.floor, "hours": line.units, "target": line.target}),
         Step("plancher_topup", {"target": line.target, "bonus": line.bonus, "exact": line.exact,
                                 "amount": line.amount}),
+    ]
+
+
+def _trajectoire(line: TrajectoireLine) -> list[Step]:
+    g = line.growth
+    assert g is not None
+    return [
+        Step("trajectoire_growth", {"territory": line.territory, "reference_year": g.reference_year,
+                                    "places_reference": g.places_reference, "year": line.year, "places": g.places,
+                                    "growth": g.growth}),
+        Step("trajectoire_tier", {"tier": g.tier, "threshold": g.threshold, "rate": g.rate, "year": line.year}),
+        Step("trajectoire_amount", {"places": line.units, "rate": line.rate, "exact": line.exact,
+                                    "amount": line.amount}),
     ]

@@ -39,12 +39,14 @@ class Line(StrEnum):
     PILOTAGE = "pilotage"
     BONUS_PLACES_NOUVELLES = "bonus_places_nouvelles"
     PLANCHER_ALSH = "plancher_alsh"
+    BONUS_TRAJECTOIRE = "bonus_trajectoire"
 
 
 # The lines paid out of a family's envelope (R1, R3, R4); the others are national money paid beside it, each
-# amount rounded to the cent on its own and never taken from the envelope (R5, R8).
+# amount rounded to the cent on its own and never taken from the envelope (R5, R8, R9).
 ENVELOPE_LINES = frozenset({Line.BONUS_TERRITOIRE.value, Line.PILOTAGE.value})
-OUTSIDE_ENVELOPE_LINES = frozenset({Line.BONUS_PLACES_NOUVELLES.value, Line.PLANCHER_ALSH.value})
+OUTSIDE_ENVELOPE_LINES = frozenset({Line.BONUS_PLACES_NOUVELLES.value, Line.PLANCHER_ALSH.value,
+                                    Line.BONUS_TRAJECTOIRE.value})
 
 
 class Period(NamedTuple):

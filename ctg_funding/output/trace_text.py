@@ -34,6 +34,12 @@ def _np_rate(x: dict) -> str:
             f"new_places.rate.tranche_{x['tranche']} = {f(x['rate'])} EUR per place in {x['year']}")
 
 
+def _growth(x: dict) -> str:
+    return (f"eligible EAJE places of {x['territory']} on 1 January {x['year']}: {u(x['places'])}, on 1 January "
+            f"{x['reference_year']}: {u(x['places_reference'])}; growth {u(x['places'])} / "
+            f"{u(x['places_reference'])} - 1 = {f(x['growth'] * 100, 4)}%")
+
+
 SENTENCES: dict[str, Callable[[dict], str]] = {
     "pro_rata": _pro_rata,
     "released_ineligible": lambda x: f"not eligible ({x['reason']}): its N-1 amount {f(x['amount'])} EUR is released",
@@ -71,6 +77,11 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "new_places_rate": _np_rate,
     "new_places_amount": lambda x: (f"{u(x['new'])} x {f(x['rate'])} = {f(x['exact'], 6)} EUR, "
                                     f"rounded to {x['amount']} EUR"),
+    "trajectoire_growth": _growth,
+    "trajectoire_tier": lambda x: (f"growth >= {f(x['threshold'] * 100)}%: tier {x['tier']}, "
+                                   f"trajectoire.rate.tier_{x['tier']} = {f(x['rate'])} EUR per place in {x['year']}"),
+    "trajectoire_amount": lambda x: (f"{u(x['places'])} places (pro rata temporis) x {f(x['rate'])} = "
+                                     f"{f(x['exact'], 6)} EUR, rounded to {x['amount']} EUR (outside the envelope)"),
     "plancher": lambda x: (f"national floor {f(x['floor'])} EUR per hour in {x['year']} (alsh.floor_per_hour) x "
                            f"{u(x['hours'])} hours (pro rata temporis) = {f(x['target'], 6)} EUR"),
     "plancher_topup": lambda x: (f"{f(x['target'], 6)} - its bonus territoire {x['bonus']} EUR = "

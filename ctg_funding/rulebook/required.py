@@ -23,6 +23,7 @@ NEW_PLACES = "R5.new_places"
 QPV_ZRR_TRANCHE_1 = "R5.qpv_zrr_tranche_1"
 RENEWAL = "R7.renewal"
 PLANCHER_ALSH = "R8.plancher_alsh"
+BONUS_TRAJECTOIRE = "R9.bonus_trajectoire"
 
 # Each of those rules, with the formula it must name (None: a rule with a condition, evaluated by the engine).
 RULES: dict[str, str | None] = {
@@ -41,6 +42,7 @@ RULES: dict[str, str | None] = {
     QPV_ZRR_TRANCHE_1: "qpv_zrr_tranche_1",
     RENEWAL: "renewal",
     PLANCHER_ALSH: "plancher_alsh",
+    BONUS_TRAJECTOIRE: "bonus_trajectoire",
 }
 
 # The formulas Python implements: a rule's `then: {formula: X}` must name one of these.
@@ -63,8 +65,15 @@ RENEWED_UNTIL = "ctg.renewed_until"
 ENVELOPE_BASE = "renewal.envelope_base"  # paid_last_year | first_envelope (R7)
 PAID_LAST_YEAR = "paid_last_year"
 ALSH_FLOOR = "alsh.floor_per_hour"
+TRAJECTOIRE_REFERENCE_YEAR = "trajectoire.reference_year"
+TRAJECTOIRE_LAST_YEAR = "trajectoire.last_year"
+TRAJECTOIRE_GROWTH = "trajectoire.growth.tier_{}"
+TRAJECTOIRE_RATE = "trajectoire.rate.tier_{}"
+TIERS = (1, 2, 3)
 PARAMETERS = (METHOD, WEIGHT, DESTINATION, DEADLINE_YEAR, AUDIT_TOLERANCE,
-              *(NEW_PLACES_RATE.format(t) for t in TRANCHES), RENEWED_UNTIL, ENVELOPE_BASE, ALSH_FLOOR)
+              *(NEW_PLACES_RATE.format(t) for t in TRANCHES), RENEWED_UNTIL, ENVELOPE_BASE, ALSH_FLOOR,
+              TRAJECTOIRE_REFERENCE_YEAR, TRAJECTOIRE_LAST_YEAR, *(TRAJECTOIRE_GROWTH.format(t) for t in TIERS),
+              *(TRAJECTOIRE_RATE.format(t) for t in TIERS))
 
 
 def family_method(family: str) -> str:

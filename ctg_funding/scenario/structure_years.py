@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..inputs.dataset import Dataset
-from ..inputs.model import PostStatus, Structure
+from ..inputs.model import PostStatus, Structure, Territory
 from .file import Change, Scenario
 
 
@@ -91,14 +91,26 @@ def territory_of_structures(scenario: Scenario) -> dict[str, str]:
     return out
 
 
-def structure_years(scenario: Scenario, years: list[int] | None = None,
-                    only: set[str] | None = None) -> list[StructureYear]:
-    """Every structure of the scenario (or those in `only`) in every year asked, in id order then year order."""
+@dataclass
+class _Context:
+    """What every structure-year of a scenario is read against, gathered once."""
+
+    territory: set[str]  # the communes of some CTG of the dataset
+    territories: dict[str, Territory]
+    territory_of: dict[str, str]
+    activity: dict[tuple[str, int], Decimal]
+    by_structure: dict[str, list[Change]]
+    first_cej: dict[str, int]
+    signatories: set[str]
+
+    def where(self, sid: str) -> dict[str, Any]:
+        tid = self.territory_of[sid]
+        own = self.territories[tid]
+        return {"territory_id": tid, "ctg_start": own.start, "ctg_end": own.periods[-1].end}
+
+
+def _context(scenario: Scenario) -> _Context:
     ds = scenario.dataset
-    territory = {c for t in ds.territories for c in t.communes}  # a commune of some CTG of the dataset
-    territories = {t.id: t for t in ds.territories}
-    territory_of = territory_of_structures(scenario)
-    activity = _units_overrides(scenario)
     by_structure: dict[str, list[Change]] = {}
     for change in scenario.changes:
         if change.open is None:
@@ -106,24 +118,51 @@ def structure_years(scenario: Scenario, years: list[int] | None = None,
     cej_years: dict[str, list[int]] = {}
     for action in ds.cej:
         cej_years.setdefault(action.structure_id, []).append(action.last_year)
-    first_cej = {sid: min(ys) for sid, ys in cej_years.items()}
-    signatories = {cid for cid, c in ds.collectivites.items() if c.signatory}
+    return _Context(territory={c for t in ds.territories for c in t.communes},
+                    territories={t.id: t for t in ds.territories}, territory_of=territory_of_structures(scenario),
+                    activity=_units_overrides(scenario), by_structure=by_structure,
+                    first_cej={sid: min(ys) for sid, ys in cej_years.items()},
+                    signatories={cid for cid, c in ds.collectivites.items() if c.signatory})
+
+
+def structure_years(scenario: Scenario, years: list[int] | None = None,
+                    only: set[str] | None = None) -> list[StructureYear]:
+    """Every structure of the scenario (or those in `only`) in every year asked, in id order then year order."""
+    ds = scenario.dataset
+    ctx = _context(scenario)
     out: list[StructureYear] = []
     structures = scenario.structures  # a property that merges two dicts: once, not once per structure
     year_list = years or scenario.year_list
     for sid in sorted(structures if only is None else only & structures.keys()):
         base = structures[sid]
-        changes = by_structure.get(sid, [])
-        tid = territory_of[sid]
-        own = territories[tid]
-        where = {"territory_id": tid, "ctg_start": own.start, "ctg_end": own.periods[-1].end}
-        cej_from = first_cej.get(sid)
+        changes = ctx.by_structure.get(sid, [])
+        where = ctx.where(sid)
+        cej_from = ctx.first_cej.get(sid)
         if not changes:  # the common case: one state all along, so each year is a few date subtractions
-            out.extend(_steady_years(base, year_list, territory, signatories, activity, cej_from, where))
+            out.extend(_steady_years(base, year_list, ctx.territory, ctx.signatories, ctx.activity, cej_from,
+                                     where))
             continue
         for year in year_list:
-            out.append(_structure_year(base, changes, year, territory, ds, activity.get((sid, year)),
+            out.append(_structure_year(base, changes, year, ctx.territory, ds, ctx.activity.get((sid, year)),
                                        cej_from is not None and cej_from < year, where))
+    return out
+
+
+def first_days(scenario: Scenario, years: list[int], only: set[str] | None = None) -> list[StructureYear]:
+    """Each structure (or those in `only`) as it stands on 1 January of each year asked: a structure-year of one
+    day (open_days 1 or 0, its units that day; support and prestation de service judged on that day), for rules
+    that count what is there on a date (R9's places on 1 January). Keyed like the structure-years of its year."""
+    ds = scenario.dataset
+    ctx = _context(scenario)
+    structures = scenario.structures
+    out: list[StructureYear] = []
+    for sid in sorted(structures if only is None else only & structures.keys()):
+        cej_from = ctx.first_cej.get(sid)
+        for year in years:
+            day = dt.date(year, 1, 1)
+            out.append(_structure_year(structures[sid], ctx.by_structure.get(sid, []), year, ctx.territory, ds,
+                                       ctx.activity.get((sid, year)), cej_from is not None and cej_from < year,
+                                       ctx.where(sid), (day, day + dt.timedelta(days=1))))
     return out
 
 
@@ -152,9 +191,10 @@ def _steady_years(base: Structure, years: list[int], territory: set[str], signat
 
 
 def _structure_year(base: Structure, changes: list[Change], year: int, territory: set[str], ds: Dataset,
-                    activity_units: Decimal | None, has_cej: bool,
-                    where: dict[str, Any]) -> StructureYear:
-    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+                    activity_units: Decimal | None, has_cej: bool, where: dict[str, Any],
+                    span: tuple[dt.date, dt.date] | None = None) -> StructureYear:
+    """The structure over `year` (or over the days `span` of that year: first day, day after the last)."""
+    start, end = span or (dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
     cuts = sorted({start, end, *(c.on for c in changes if start < c.on < end)})
     # The dataset's yearly units (activity.csv) hold until a scenario change sets the units.
     state, units_changed = base, False

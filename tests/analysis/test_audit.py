@@ -447,3 +447,21 @@ def test_payments_on_the_alsh_floor_are_audited_outside_the_envelope(tmp_path):
     write_payments(tmp_path / "data", [(2023, "ALSH-A", BT, "1000.00"), (2023, "ALSH-A", "plancher_alsh", "500.00")])
     code, data = audit_json(target, "2023")
     assert (code, data["findings"]) == (0, [])
+
+
+def test_payments_of_the_bonus_trajectoire_are_audited(tmp_path):
+    # 2025, historical. EAJE-A 100 places since 2019 (CEJ 1,000.00); EAJE-B 4 places opened 2024-06-01 (no CEJ).
+    # Eligible places: 100 on 1 January 2023, 104 on 1 January 2025: exactly +4%, tier 1, 100 EUR per place
+    # (R9): A 10,000.00 and B 400.00 on bonus_trajectoire. B's is not paid: NOT_PAID, explained by its growth.
+    case = {"name": "trajectoire audit", "years": [2025, 2025], "parameters": {"redistribution.method": "historical"},
+            "structures": [{"id": "EAJE-A", "type": "EAJE", "units": 100},
+                           {"id": "EAJE-B", "type": "EAJE", "units": 4, "opened": "2024-06-01"}],
+            "cej": {"EAJE-A": "1000.00"}}
+    target = build(tmp_path, [(2025, "EAJE-A", BT, "1000.00"), (2025, "EAJE-A", "bonus_trajectoire", "10000.00"),
+                              (2025, "EAJE-B", "bonus_places_nouvelles", "12400.00")], case)
+    code, data = audit_json(target, "2025")
+    assert code == 1
+    assert short(data) == [(2025, "EAJE-B", "bonus_trajectoire", "NOT_PAID", "400.00", "0.00", "-400.00")]
+    other = next(o for o in data["findings"][0]["explanation"]["other_lines"] if o["line"] == "bonus_trajectoire")
+    assert other["steps"][0] == ("eligible EAJE places of CTG-TEST on 1 January 2025: 104, on 1 January 2023: 100; "
+                                 "growth 104 / 100 - 1 = 4.0000%")
