@@ -214,3 +214,52 @@ def test_floor_per_occupied_place_lifts_the_low_occupancy_creches():
     assert "R3.floor" in eaje["EAJE-BSM-CELESTINE"]["rules"]
     env = next(e for e in data["envelopes"] if e["family"] == "EAJE")
     assert sum(Decimal(a["amount"]) for a in eaje.values()) == Decimal(env["envelope"]) == Decimal("1122004.94")
+
+
+def test_renewal_historical_2026_envelopes_are_what_2025_allocated():
+    # R7 on the CAB: each family's envelope of the renewed CTG (2026-2030) is what the family allocated in 2025.
+    # Casablanca (N-1 96,367.41) closes 2025-07-01: 96,367.41 x 181/365 = 47,787.674547... -> 47,787.67 kept,
+    # 48,579.74 released in 2025; so the EAJE envelope of 2026 is 1,122,004.94 - 48,579.74 = 1,073,425.20.
+    data = run_json("simulate", str(SCENARIOS / "cab-renewal-historical.yaml"))
+    envelopes = {(e["year"], e["family"]): e for e in data["envelopes"]}
+    for year in range(2026, 2031):
+        for family in ("EAJE", "RPE", "LAEP", "ALSH", "JEUNESSE_FORFAIT", "PILOTAGE"):
+            env = envelopes[(year, family)]
+            assert env["envelope"] == envelopes[(2025, family)]["allocated"], (year, family)
+            assert env["renewed_from"] == 2025
+    assert envelopes[(2025, "EAJE")]["renewed_from"] is None
+    assert envelopes[(2026, "EAJE")]["envelope"] == "1073425.20"
+    assert allocation(data, "EAJE-BSM-CASABLANCA", 2025)["amount"] == "47787.67"
+    released = [r for r in data["released"] if r["structure_id"] == "EAJE-BSM-CASABLANCA" and r["year"] == 2026]
+    assert [(r["amount"], r["reason"]) for r in released] == [("47787.67", "CLOSED")]
+    # The new Outreau crèche (24 places, 2026) had nothing in 2025: nothing of the envelope under historical.
+    assert allocation(data, "EAJE-OUTREAU-NOUVEAU", 2026)["amount"] == "0.00"
+
+
+def test_the_two_renewal_scenarios_share_their_envelopes():
+    # Same 2025 (historical in both), so the same renewed envelopes; per_unit from 2026 shares them otherwise.
+    data = run_json("compare", str(SCENARIOS / "cab-renewal-historical.yaml"),
+                    str(SCENARIOS / "cab-renewal-per-unit.yaml"), "--by", "family")
+    assert data["envelopes"]["a"]["envelope"] == data["envelopes"]["b"]["envelope"] == "11280269.30"
+    per_unit = run_json("simulate", str(SCENARIOS / "cab-renewal-per-unit.yaml"), "--year", "2026")
+    eaje = {a["structure_id"]: a for a in per_unit["allocations"] if a["family"] == "EAJE" and a["eligible"]
+            and a["line"] == "bonus_territoire"}
+    # 2026 eligible places: 472 - Casablanca's 45 + the new crèche's 24 = 451; rate = 1,073,425.20 / 451.
+    assert sum(Decimal(a["units"]) for a in eaje.values()) == 451
+    assert Decimal(eaje["EAJE-OUTREAU-NOUVEAU"]["rate"]) == (Decimal("1073425.20") / 451).quantize(Decimal("1e-6"))
+
+
+def test_trajectoire_scenario_reaches_tier_1_then_tier_2():
+    # 472 eligible EAJE places on 1 January 2023; 502 on 1 January 2025 (a 30-place crèche opened 2024-09-01):
+    # +6.36%, tier 1, 100 EUR x 502 = 50,200.00; 514 on 1 January 2026 and 2027 (Outreau 60 -> 72): +8.90%,
+    # tier 2, 200 EUR x 514 = 102,800.00 each year; nothing after 2027 (trajectoire.last_year).
+    data = run_json("simulate", str(SCENARIOS / "cab-trajectoire.yaml"))
+    totals = {}
+    for a in data["allocations"]:
+        if a["line"] == "bonus_trajectoire":
+            totals[a["year"]] = totals.get(a["year"], Decimal(0)) + Decimal(a["amount"])
+    assert totals == {2025: Decimal("50200.00"), 2026: Decimal("102800.00"), 2027: Decimal("102800.00")}
+    text = CliRunner().invoke(main, ["explain", str(SCENARIOS / "cab-trajectoire.yaml"), "EAJE-OUTREAU-LACORRE",
+                                     "--year", "2026", "--engine", "vector"]).output
+    assert "eligible EAJE places of CTG-CAB-2021 on 1 January 2026: 514, on 1 January 2023: 472" in text
+    assert "72 places (pro rata temporis) x 200.00 = 14400.000000 EUR, rounded to 14400.00 EUR" in text
