@@ -229,6 +229,8 @@ def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[s
     for sy in sys_:
         rows_of[round_of[(sy.territory_id, sy.year)]].append(sy)
     base_years = {b.year for b in bases.values() if b.year is not None}
+    out: dict[int, YearResult] = {}
+    allocated: dict[tuple[str, int], int] = {}  # what the base years allocated: (structure id, year) -> cents
     steps = sum(len({year for _tid, year in keys}) for keys in order)
     done = 0
 
@@ -242,8 +244,6 @@ def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[s
         if progress:
             progress(done, steps)
 
-    out: dict[int, YearResult] = {}
-    allocated: dict[tuple[str, int], int] = {}
     for rows in rows_of:
         cents = renewal.n1_cents(rows, scenario.dataset.cej, bases, allocated)
         if engine == "vector":

@@ -19,6 +19,7 @@ A case:
           new_places: {A: "3600.00"}    # R5 bonus_places_nouvelles lines (the complete list for that year)
           plancher_alsh: {A: "6000.00"}     # R8 lines (the complete list for that year)
           bonus_trajectoire: {A: "3200.00"} # R9 lines (the complete list for that year)
+          lines: {plancher_alsh: {A: "6000.00"}}  # the same for any line named (complete for that year)
           reasons: {B: CLOSED}          # reason of ineligible structures (null for eligible)
           released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year
           envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00",
@@ -127,11 +128,11 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
     result = simulate(load_scenario(scenario_path, rulebook), engine=engine)
     for year, expect in case["expect"].items():
         lines = {ln.structure_id: ln for ln in result.lines if ln.year == year and ln.line in ENVELOPE_LINES}
-        for key, line in OUTSIDE.items():  # lines outside the envelope, complete for that year
-            if key in expect:
-                got = {ln.structure_id: ln.amount for ln in result.lines if ln.year == year and ln.line == line}
-                want = {sid: Decimal(str(v)) for sid, v in expect[key].items()}
-                assert got == want, f"{year} {line}: expected {want}, got {got}"
+        named = {**{line: expect[key] for key, line in OUTSIDE.items() if key in expect}, **expect.get("lines", {})}
+        for line, amounts in named.items():  # complete for that year
+            got = {ln.structure_id: ln.amount for ln in result.lines if ln.year == year and ln.line == line}
+            want = {sid: Decimal(str(v)) for sid, v in amounts.items()}
+            assert got == want, f"{year} {line}: expected {want}, got {got}"
         for sid, amount in expect.get("amounts", {}).items():
             assert lines[sid].amount == Decimal(str(amount)), (
                 f"{year} {sid}: expected {amount}, got {lines[sid].amount}\n{lines[sid]}")
