@@ -21,7 +21,7 @@ from .engine.compile import compile_rulebook, params_used
 from .inputs.model import ENVELOPE_LINES
 from .rulebook import Rulebook, required
 from .scenario.file import Scenario, weight_fields
-from .scenario.structure_years import StructureYear, first_days, structure_years, territory_of_structures
+from .scenario.structure_years import StructureYear, first_days, structure_years
 
 # Above this many structure-years the vector engine is the default (measured: see README, "National scale").
 VECTOR_THRESHOLD = 10_000
@@ -168,7 +168,6 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days
                  for sy in structure_years(scenario, [n1], only=r5)}
     r8 = {ev.structure_id for ev in evaluations.values() if required.PLANCHER_ALSH in ev.formulas}
-    territory_of = territory_of_structures(scenario)
     r9 = {ev.structure_id for ev in evaluations.values() if required.BONUS_TRAJECTOIRE in ev.formulas}
     growths = _growths(scenario, years, engine, r9)
     for year in years:
@@ -178,7 +177,7 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
                  for t in required.TRANCHES}
         candidates = [sy for sy in by_year.get(year, []) if sy.structure.id in r5]
         result.lines.extend(new_places_lines(year, candidates, evaluations, places_n1, n1, ds.collectivites, rates))
-        result.lines.extend(_plancher(year, yr.lines, evaluations, territory_of, scenario, r8))
+        result.lines.extend(_plancher(year, yr.lines, evaluations, scenario.territory_of, scenario, r8))
         result.lines.extend(trajectoire_lines(year, [sy for sy in by_year.get(year, []) if sy.structure.id in r9],
                                               evaluations, growths))
         result.released.extend(yr.released)

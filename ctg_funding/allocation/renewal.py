@@ -94,7 +94,10 @@ def n1_cents(rows: Sequence[Any], cej: Sequence[Any], bases: Mapping[Key, Base],
     """Each structure-year's N-1 amount in cents. From the CEJ (R1): its actions that ended before the year. In a
     renewed CTG from its base year (R7): what it was allocated that year, 0 if nothing."""
     out = np.zeros(len(rows), dtype=np.int64)
-    base_years = [bases[(sy.territory_id, sy.year)].year for sy in rows]
+    base_of: dict[str, dict[int, int | None]] = {}  # territory -> year -> base year (no tuple per row)
+    for (tid, year), base in bases.items():
+        base_of.setdefault(tid, {})[year] = base.year
+    base_years = [base_of[sy.territory_id][sy.year] for sy in rows]
     from_cej = [i for i, b in enumerate(base_years) if b is None]
     if from_cej and cej:
         actions = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],

@@ -99,10 +99,15 @@ def trajectoire_lines(year: int, sys_: Sequence[Any], evaluations: Mapping[str, 
                       growths: Mapping[tuple[str, int], Growth]) -> list[TrajectoireLine]:
     """One line per eligible structure R9 applies to, with places in `year`, in a territory that reaches a tier."""
     out: list[TrajectoireLine] = []
+    reached = {tid: g for (tid, y), g in growths.items() if y == year and g.tier}
+    if not reached:
+        return out
     for sy in sys_:
-        growth = growths.get((sy.territory_id, year))
+        growth = reached.get(sy.territory_id)
+        if growth is None:
+            continue
         ev = evaluations[sy.id]
-        if growth is None or not growth.tier or not ev.eligible or required.BONUS_TRAJECTOIRE not in ev.formulas:
+        if not ev.eligible or required.BONUS_TRAJECTOIRE not in ev.formulas:
             continue
         places = Fraction(sy.unit_days) / sy.year_days
         if not places:

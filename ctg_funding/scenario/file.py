@@ -108,6 +108,22 @@ class Scenario:
         return self.territory_rulebooks[territory_id]
 
     @functools.cached_property
+    def territory_of(self) -> dict[str, str]:
+        """Structure id -> the id of its territory: the one whose communes include its commune; outside every
+        territory, the one holding the collectivité of its first CEJ action, else its manager, else a supporter,
+        else the first territory (the only one, in a dataset of one territory)."""
+        territories = self.dataset.territories
+        by_commune = {c: t.id for t in territories for c in t.communes}
+        cej_holder: dict[str, str] = {}
+        for action in self.dataset.cej:
+            cej_holder.setdefault(action.structure_id, action.collectivite_id)
+        out = {}
+        for sid, s in self.structures.items():
+            candidates = [s.commune_id, cej_holder.get(sid, ""), s.manager_id, *s.supported_by]
+            out[sid] = next((by_commune[c] for c in candidates if c in by_commune), territories[0].id)
+        return out
+
+    @functools.cached_property
     def _territories(self) -> dict[str, Territory]:
         return {t.id: t for t in self.dataset.territories}
 

@@ -74,23 +74,6 @@ def _units_overrides(scenario: Scenario) -> dict[tuple[str, int], Decimal]:
     return {(a.structure_id, a.year): a.units for a in scenario.dataset.activity}
 
 
-def territory_of_structures(scenario: Scenario) -> dict[str, str]:
-    """Structure id -> the id of its territory: the one whose communes include its commune; outside every
-    territory, the one holding the collectivité of its first CEJ action, else its manager, else a supporter,
-    else the first territory (the only one, in a dataset of one territory)."""
-    ds = scenario.dataset
-    territories = ds.territories
-    by_commune = {c: t.id for t in territories for c in t.communes}
-    cej_holder: dict[str, str] = {}
-    for action in ds.cej:
-        cej_holder.setdefault(action.structure_id, action.collectivite_id)
-    out = {}
-    for sid, s in scenario.structures.items():
-        candidates = [s.commune_id, cej_holder.get(sid, ""), s.manager_id, *s.supported_by]
-        out[sid] = next((by_commune[c] for c in candidates if c in by_commune), territories[0].id)
-    return out
-
-
 @dataclass
 class _Context:
     """What every structure-year of a scenario is read against, gathered once."""
@@ -119,7 +102,7 @@ def _context(scenario: Scenario) -> _Context:
     for action in ds.cej:
         cej_years.setdefault(action.structure_id, []).append(action.last_year)
     return _Context(territory={c for t in ds.territories for c in t.communes},
-                    territories={t.id: t for t in ds.territories}, territory_of=territory_of_structures(scenario),
+                    territories={t.id: t for t in ds.territories}, territory_of=scenario.territory_of,
                     activity=_units_overrides(scenario), by_structure=by_structure,
                     first_cej={sid: min(ys) for sid, ys in cej_years.items()},
                     signatories={cid for cid, c in ds.collectivites.items() if c.signatory})
@@ -157,13 +140,27 @@ def first_days(scenario: Scenario, years: list[int], only: set[str] | None = Non
     structures = scenario.structures
     out: list[StructureYear] = []
     for sid in sorted(structures if only is None else only & structures.keys()):
+        base, changes, where = structures[sid], ctx.by_structure.get(sid, []), ctx.where(sid)
         cej_from = ctx.first_cej.get(sid)
         for year in years:
-            day = dt.date(year, 1, 1)
-            out.append(_structure_year(structures[sid], ctx.by_structure.get(sid, []), year, ctx.territory, ds,
-                                       ctx.activity.get((sid, year)), cej_from is not None and cej_from < year,
-                                       ctx.where(sid), (day, day + dt.timedelta(days=1))))
+            day, has_cej = dt.date(year, 1, 1), cej_from is not None and cej_from < year
+            if changes:
+                out.append(_structure_year(base, changes, year, ctx.territory, ds, ctx.activity.get((sid, year)),
+                                           has_cej, where, (day, day + dt.timedelta(days=1))))
+            else:
+                out.append(_steady_day(base, day, ctx, has_cej, where))
     return out
+
+
+def _steady_day(base: Structure, day: dt.date, ctx: _Context, has_cej: bool, where: dict[str, Any]) -> StructureYear:
+    """A structure no change touches, on one day (same result as _structure_year over that day)."""
+    is_open = base.opened <= day and (base.closed is None or day < base.closed)
+    units = ctx.activity.get((base.id, day.year), base.units)
+    return StructureYear(structure=base, year=day.year, open_days=int(is_open),
+                         unit_days=units if is_open else Decimal(0), units=units,
+                         in_territory=base.commune_id in ctx.territory,
+                         signatory_support=any(c in ctx.signatories for c in base.supported_by),
+                         ps_funded=base.ps_funded, has_cej=has_cej, **where)
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,4 +1,5 @@
-"""Structure-years: the fast path for structures no change touches gives what the general path gives."""
+"""Structure-years (and structure-days): the fast path for structures no change touches gives what the general path
+gives."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 
 from ctg_funding.inputs.dataset import Dataset
 from ctg_funding.inputs.model import Collectivite, Structure, Territory
-from ctg_funding.scenario.structure_years import _steady_years, _structure_year
+from ctg_funding.scenario.structure_years import _Context, _steady_day, _steady_years, _structure_year
 
 COLLS = {
     "A": Collectivite(id="A", name="A", kind="commune", signatory=True, tranche=2),
@@ -36,3 +37,22 @@ def test_steady_years_match_the_general_path(opened, closed, units, supported, p
                             WHERE) for y in years]
     assert fast == slow
     assert all(isinstance(sy.unit_days, Decimal) for sy in fast)
+
+
+@given(dates, st.one_of(st.none(), dates), st.decimals(0, 500, places=2), st.sampled_from([(), ("A",), ("N",)]),
+       st.booleans(), st.dictionaries(st.integers(2020, 2030), st.decimals(0, 99, places=1), max_size=3))
+def test_a_steady_day_matches_the_general_path_over_one_day(opened, closed, units, supported, ps, activity):
+    # R9 counts places on 1 January: the fast path for a structure no change touches gives what the general
+    # path gives over the one-day span.
+    if closed is not None and closed <= opened:
+        closed = None
+    s = Structure(id="S", name="S", type="EAJE", commune_id="A", manager_id="A", supported_by=supported,
+                  ps_funded=ps, opened=opened, closed=closed, units=units)
+    acts = {("S", y): u for y, u in activity.items()}
+    ctx = _Context(territory={"A"}, territories={"T": TERRITORY}, territory_of={"S": "T"}, activity=acts,
+                   by_structure={}, first_cej={}, signatories={"A"})
+    for year in range(2020, 2031):
+        day = dt.date(year, 1, 1)
+        slow = _structure_year(s, [], year, {"A"}, DATASET, acts.get(("S", year)), False, WHERE,
+                               (day, day + dt.timedelta(days=1)))
+        assert _steady_day(s, day, ctx, False, WHERE) == slow
