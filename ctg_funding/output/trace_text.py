@@ -34,6 +34,11 @@ def _np_rate(x: dict) -> str:
             f"new_places.rate.tranche_{x['tranche']} = {f(x['rate'])} EUR per place in {x['year']}")
 
 
+def _rounded(x: dict) -> str:
+    """The exact amount of a line paid outside the envelope and its own rounding to the cent."""
+    return f"{f(x['exact'], 6)} EUR, rounded to {x['amount']} EUR"
+
+
 def _growth(x: dict) -> str:
     return (f"eligible EAJE places of {x['territory']} on 1 January {x['year']}: {u(x['places'])}, on 1 January "
             f"{x['reference_year']}: {u(x['places_reference'])}; growth {u(x['places'])} / "
@@ -75,17 +80,16 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "new_places": lambda x: (f"places in {x['year']} (pro rata temporis) {u(x['places'])} - places in N-1 "
                              f"({x['n1']}) {u(x['places_n1'])} = {u(x['new'])} new places"),
     "new_places_rate": _np_rate,
-    "new_places_amount": lambda x: (f"{u(x['new'])} x {f(x['rate'])} = {f(x['exact'], 6)} EUR, "
-                                    f"rounded to {x['amount']} EUR"),
+    "new_places_amount": lambda x: f"{u(x['new'])} x {f(x['rate'])} = {_rounded(x)}",
     "trajectoire_growth": _growth,
     "trajectoire_tier": lambda x: (f"growth >= {f(x['threshold'] * 100)}%: tier {x['tier']}, "
                                    f"trajectoire.rate.tier_{x['tier']} = {f(x['rate'])} EUR per place in {x['year']}"),
     "trajectoire_amount": lambda x: (f"{u(x['places'])} places (pro rata temporis) x {f(x['rate'])} = "
-                                     f"{f(x['exact'], 6)} EUR, rounded to {x['amount']} EUR (outside the envelope)"),
+                                     f"{_rounded(x)} (outside the envelope)"),
     "plancher": lambda x: (f"national floor {f(x['floor'])} EUR per hour in {x['year']} (alsh.floor_per_hour) x "
                            f"{u(x['hours'])} hours (pro rata temporis) = {f(x['target'], 6)} EUR"),
-    "plancher_topup": lambda x: (f"{f(x['target'], 6)} - its bonus territoire {x['bonus']} EUR = "
-                                 f"{f(x['exact'], 6)} EUR, rounded to {x['amount']} EUR (outside the envelope)"),
+    "plancher_topup": lambda x: (f"{f(x['target'], 6)} - its bonus territoire {x['bonus']} EUR = {_rounded(x)} "
+                                 "(outside the envelope)"),
 }
 
 
