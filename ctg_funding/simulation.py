@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from .allocation import policy
 from .allocation.exact import allocate_year
 from .allocation.new_places import new_places_lines, reference_year
 from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .engine import Evaluation, evaluate
 from .engine.compile import compile_rulebook, params_used
+from .money import ZERO
 from .rulebook import Rulebook, required
 from .scenario.file import Scenario, weight_fields
 from .scenario.structure_years import StructureYear, structure_years
@@ -155,10 +157,26 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
         result.lines.extend(new_places_lines(year, candidates, evaluations, places_n1, n1, ds.collectivites, rates))
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
+        result.warnings.extend(_uncovered(year, by_year.get(year, []), evaluations, yr.envelopes))
         result.warnings.extend(yr.warnings)
         if progress:
             progress(index + 1, len(years))
     return result
+
+
+def _uncovered(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation],
+               envelopes: list[Envelope]) -> list[Warning]:
+    """A territory-year that no CTG covers (R1 fired on every structure): one warning with its whole envelope,
+    so that the output says why nobody receives anything."""
+    covered: dict[str, bool] = {}
+    for sy in sys_:
+        off = required.CTG_NOT_IN_FORCE in evaluations[sy.id].fired
+        covered[sy.territory_id] = covered.get(sy.territory_id, False) or not off
+    out = []
+    for tid in sorted(t for t, c in covered.items() if not c):
+        total = sum((e.envelope for e in envelopes if e.territory == tid), ZERO)
+        out.append(Warning(year, "", tid, policy.CTG_OFF, amount=total))
+    return out
 
 
 def _allocate_year(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation], scenario: Scenario,

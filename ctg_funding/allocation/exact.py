@@ -90,8 +90,8 @@ def allocate_family(pol: FamilyPolicy, envelope: Fraction, members: Sequence[Any
     if pol.floor:
         env.floor = pol.floor
         if _apply_floor(eligible, Fraction(pol.floor), env):
-            out.warnings.append(Warning(year, family, territory, policy.FLOOR_UNMET, pol.floor, env.floor_deficit,
-                                        env.floor_excess))
+            out.warnings.append(Warning(year, family, territory, policy.FLOOR_UNMET, floor=pol.floor,
+                                        deficit=env.floor_deficit, excess=env.floor_excess))
     if pol.destination == "redistribute":
         _redistribute(eligible, released, env)
     for ln, sy, ev in zip(lines, members, evs, strict=True):
@@ -100,6 +100,9 @@ def allocate_family(pol: FamilyPolicy, envelope: Fraction, members: Sequence[Any
     _round(lines, released, env)
     for r in released:
         r.territory = territory
+        if r.structure_id is None:
+            out.warnings.append(Warning(year, family, territory, policy.RELEASED_WHOLE, amount=r.amount,
+                                        reason=r.reason))
     out.lines.extend(lines)
     out.released.extend(released)
     out.envelopes.append(env)
@@ -175,6 +178,8 @@ def _weights(lines: list[Line], members: Sequence[Any], pol: FamilyPolicy, weigh
             raise InputError([Problem("scenario", None, f"parameters.{required.WEIGHT}",
                                       f"weight {text!r} is negative ({w}) for {sy.structure.id} in {pol.year}")])
         line.weight = w
+        if not w:
+            line.eligible, line.reason = False, policy.NO_SHARE_ZERO_WEIGHT
 
 
 def _per_unit(lines: list[Line], envelope: Fraction, pol: FamilyPolicy, members: Sequence[Any], evs: Sequence[Any],
@@ -184,6 +189,8 @@ def _per_unit(lines: list[Line], envelope: Fraction, pol: FamilyPolicy, members:
         _weights(lines, members, pol, weights)
     total = Fraction(0)
     for line in lines:
+        if line.eligible and not line.units:
+            line.eligible, line.reason = False, policy.NO_SHARE_NO_UNITS
         if line.eligible:
             if line.weight is None:
                 line.weight = Fraction(1)

@@ -15,7 +15,15 @@ from fractions import Fraction
 
 from ..rulebook import Rulebook, required
 
-FLOOR_UNMET = "floor_unmet"  # the kind of warning for a floor that the structures above it cannot pay for
+# Kinds of warning (results.Warning).
+FLOOR_UNMET = "floor_unmet"  # a floor that the structures above it cannot pay for
+RELEASED_WHOLE = "released_whole"  # a family's whole envelope released: nobody could share it
+CTG_OFF = "ctg_not_in_force"  # a year that no CTG of a territory covers
+
+# Why a structure that passes R3 receives nothing under per_unit or weighted: its line says so (not eligible,
+# with this reason) rather than "eligible, 0.00".
+NO_SHARE_NO_UNITS = "NO_UNITS"  # no units (pro rata temporis) in the year
+NO_SHARE_ZERO_WEIGHT = "ZERO_WEIGHT"  # the weight expression gives it 0
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,7 @@ class _Groups:
     yd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     big_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     scale: int = 1
+    reasons: list[str | None] = field(default_factory=list)  # per row: the evaluation's, or why no share
 
     @property
     def n(self) -> int:
@@ -186,6 +187,7 @@ def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], cej: Se
     gr = _group(sys_, evaluations)
     _read_figures(gr, cej)
     _decide(gr, rulebook_of)
+    _no_share(gr)
     am = _methods(gr, rulebook_of)
     items = _released(gr, am, rulebook_of)
     warnings = _floors(gr, am, items)
@@ -250,6 +252,15 @@ def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> None:
             memo[key] = policy.family_policy(rulebook_of(gr.g_terr[g]), gr.g_fam[g], gr.g_year[g], forced, caps)
         gr.policies.append(memo[key])
         gr.routed[g] = memo[key].exact_only
+
+
+def _no_share(gr: _Groups) -> None:
+    """Under per_unit, a row that passes R3 but has no units receives nothing: not eligible, NO_UNITS (as the
+    exact allocator says)."""
+    gr.reasons = [ev.reason for ev in gr.evs]
+    per_unit = np.array([p.method != "historical" for p in gr.policies])[gr.g_of] & ~gr.routed[gr.g_of]
+    for i in np.flatnonzero(per_unit & gr.elig & (gr.big_u == 0)).tolist():
+        gr.elig[i], gr.reasons[i] = False, policy.NO_SHARE_NO_UNITS
 
 
 def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
@@ -356,8 +367,9 @@ def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
             else:
                 new = np.zeros(len(idx), dtype=object)
                 rescale, am.den[g] = mult, d1
-            warnings[g] = Warning(gr.g_year[g], gr.g_fam[g], gr.g_terr[g], policy.FLOOR_UNMET, pol.floor,
-                                  *am.floors[g])
+            deficit, excess = am.floors[g]
+            warnings[g] = Warning(gr.g_year[g], gr.g_fam[g], gr.g_terr[g], policy.FLOOR_UNMET, floor=pol.floor,
+                                  deficit=deficit, excess=excess)
         am.num[s:e] = am.num[s:e] * rescale
         am.num[idx] = new
         if len(items.group):
@@ -446,7 +458,7 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
     columns = (
         pick(gr.years).tolist(), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
-        [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), [ev.reason for ev in sel],
+        [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), pick(_objects(gr.reasons)).tolist(),
         _line_rules(gr, am, rows), methods[g_rows].tolist(), np.where(pu, ONE, None).tolist(),
         np.where(pu, rate_col, None).tolist(), pick(am.capped).tolist(),
         pick(gr.big_u).tolist(), (pick(gr.yd) * gr.scale).tolist(), pick(gr.a_cents).tolist(),
@@ -455,6 +467,13 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
         pick(cap_col).tolist(),
     )
     return list(map(PackedLine._make, zip(*columns, strict=True)))
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """A list as a one-dimensional object array (whatever its items are)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:
@@ -506,6 +525,9 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
             released_cents += c
             out[year].released.append(Released(year, family, sid, reason, Fraction(items.num[k], am.den[g] * 100),
                                                rules=list(rules), amount=money(c), territory=tid))
+            if sid is None:
+                out[year].warnings.append(Warning(year, family, tid, policy.RELEASED_WHOLE, amount=money(c),
+                                                  reason=reason))
         env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
         out[year].envelopes.append(env)
         if g in warnings:

@@ -19,6 +19,7 @@ from ..output.audit import audit_json, audit_tables, explanations_text, findings
 from ..scenario.file import Scenario, load_scenario, scenario_for_dataset, schema_of
 from ..simulation import choose_engine, simulate
 from .options import (
+    check_output,
     engine_option,
     format_option,
     guarded,
@@ -27,7 +28,9 @@ from .options import (
     parse_years,
     progress,
     quiet_option,
+    rules_inputs,
     rules_option,
+    scenario_inputs,
     write_output,
 )
 
@@ -67,6 +70,8 @@ def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: s
           rules_dir: Path | None) -> None:
     """Recompute past years with the rules in force then and set the payments beside them: one finding per
     difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input."""
+    check_output(output, [*(scenario_inputs(target) if target.suffix in (".yaml", ".yml") else [target]),
+                          *rules_inputs(rules_dir)])
     scenario, years = load_target(target, year_text, rules_dir)
     with progress(quiet, "audit") as step:
         expected = simulate(scenario, years, engine=choose_engine(scenario, years, engine), progress=step)

@@ -25,6 +25,7 @@ from ..scenario.file import load_scenario, schema_of
 from ..simulation import choose_engine
 from ..simulation import simulate as run
 from .options import (
+    check_output,
     engine_option,
     format_option,
     guarded,
@@ -33,7 +34,9 @@ from .options import (
     parse_years,
     progress,
     quiet_option,
+    rules_inputs,
     rules_option,
+    scenario_inputs,
     write_output,
 )
 
@@ -46,6 +49,7 @@ from .options import (
 @guarded
 def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
     """Check a dataset (folder or .xlsx) and report every problem at once."""
+    check_output(output, [dataset, *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
     summary = validate_out.dataset_summary(load_dataset(dataset, schema_of(rulebook)), rulebook)
     if fmt == "json":
@@ -66,6 +70,7 @@ def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | Non
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
              rules_dir: Path | None) -> None:
     """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
+    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
     years = parse_years(year_text, sc.years)
     with progress(quiet, "simulate") as step:
@@ -90,6 +95,7 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
             output: Path | None, engine: str | None, quiet: bool, rules_dir: Path | None) -> None:
     """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
+    check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
     a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
     common = (max(a.years[0], b.years[0]), min(a.years[1], b.years[1]))
@@ -129,6 +135,7 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
 def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, engine: str,
             rules_dir: Path | None) -> None:
     """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic."""
+    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
     if structure_id not in sc.structures:
         raise InputError([Problem(str(scenario), None, None, f"unknown structure {structure_id!r} in the "
@@ -148,12 +155,14 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
 @click.option("--first-year", type=click.IntRange(2022, 2090), default=2022, show_default=True)
 @click.option("--years", type=click.IntRange(1, 10), default=10, show_default=True, help="Years of the scenario.")
+@click.option("--force", is_flag=True, help="Replace the dataset in a folder that is not empty.")
 @guarded
-def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int) -> None:
+def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int,
+             force: bool) -> None:
     """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it."""
     from ..inputs.generate import generate as write_dataset
 
-    path = write_dataset(out, territories, structures, seed, first_year, years)
+    path = write_dataset(out, territories, structures, seed, first_year, years, force)
     click.echo(f"wrote {out} ({territories} territories, {structures} structures) and {path}", err=True)
 
 
@@ -165,6 +174,7 @@ def generate(out: Path, territories: int, structures: int, seed: int, first_year
 @guarded
 def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
     """Every rule and parameter in force at a date, with its source and status."""
+    check_output(output, rules_inputs(rules_dir))
     when = at.date() if at else dt.date.today()
     tables, data = rules_tables(load_rules(rules_dir), when)
     write_output(fmt, output, tables, data)

@@ -4,46 +4,130 @@ writing an output, and progress on long runs."""
 from __future__ import annotations
 
 import functools
+import os
+import signal
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from tqdm import tqdm
 
 from ..errors import InputError, Problem
+from ..files import read_text
 from ..output import writers
-from ..rulebook import Rulebook, load_rulebook
+from ..rulebook import Rulebook, default_rules_dir, load_rulebook
+from ..strict_yaml import load_yaml
 
 YEAR_BOUNDS = (2000, 2100)
 
 
-def fail(problems: list[Problem], fmt: str | None = None) -> None:
-    """Print every problem (and, for --format json, the JSON form on stdout), then exit 2."""
+_INTERRUPTED = threading.Event()
+
+
+def fail(problems: list[Problem], fmt: str | None = None, output: Path | None = None) -> NoReturn:
+    """Print every problem (and, for --format json, their JSON form to --output or stdout), then exit 2."""
     if fmt == "json":
-        click.echo(writers.to_json({"valid": False, "problems": [p.as_dict() for p in problems]}), nl=False)
+        text = writers.to_json({"valid": False, "problems": [p.as_dict() for p in problems]})
+        try:
+            writers.emit(text, output)
+        except OSError:
+            click.echo(text, nl=False)
     click.echo(f"ctg: {len(problems)} problem{'s' if len(problems) > 1 else ''} found:", err=True)
     for p in problems:
         click.echo(f"  {p}", err=True)
     sys.exit(2)
 
 
+def _interrupted() -> NoReturn:
+    click.echo("\nctg: interrupted, nothing written", err=True)
+    sys.exit(130)
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    _INTERRUPTED.set()  # durable-rules may swallow the KeyboardInterrupt inside an action: remember it
+    raise KeyboardInterrupt
+
+
 def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Bad input ends with the list of problems and exit code 2, never a traceback."""
+    """Bad input ends with the list of problems and exit code 2, Ctrl-C with exit 130 and nothing written, any
+    other error with exit 3 and a line asking to report it: never a traceback (CTG_DEBUG=1 shows it)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _INTERRUPTED.clear()
+        previous = signal.signal(signal.SIGINT, _on_sigint) if _main_thread() else None
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            fail(exc.problems, kwargs.get("fmt"))
+            fail(exc.problems, kwargs.get("fmt"), kwargs.get("output"))
+        except KeyboardInterrupt:
+            _interrupted()
         except OSError as exc:  # a file that cannot be read or written: say which, and why
-            where = exc.filename or "a file"
+            where = exc.filename or kwargs.get("output") or "a file"
             fail([Problem(str(where), None, None, f"cannot read or write it: {exc.strerror or exc}")])
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if _INTERRUPTED.is_set():
+                _interrupted()
+            if os.environ.get("CTG_DEBUG"):
+                raise
+            click.echo(f"ctg: internal error ({type(exc).__name__}: {exc}). This is a bug in ctg, not in your "
+                       "files: please report it with the command you ran (CTG_DEBUG=1 shows the details).", err=True)
+            sys.exit(3)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     return wrapper
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def check_output(output: Path | None, inputs: Iterable[Path]) -> None:
+    """Refuse (exit 2, before any work) an --output that is one of the command's inputs, symlinks followed, or a
+    folder."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise InputError([Problem(str(output), None, None, "is a folder: --output takes a file name")])
+    if not output.parent.is_dir():
+        raise InputError([Problem(str(output), None, None, f"cannot write it: the folder {output.parent} does not "
+                                                           "exist")])
+    target = output.resolve()
+    for path in inputs:
+        files = [p for p in path.iterdir() if p.is_file()] if path.is_dir() else [path]
+        for f in files:
+            if f.exists() and f.resolve() == target:
+                raise InputError([Problem(str(output), None, None, f"is one of this command's inputs ({f}): "
+                                                                   "writing there would destroy it; choose "
+                                                                   "another --output file")])
+
+
+def scenario_inputs(scenario: Path) -> list[Path]:
+    """A scenario file and the dataset it names (as far as the file can be read: if it cannot, loading it will
+    say why)."""
+    out = [scenario]
+    try:
+        data = load_yaml(read_text(scenario), scenario.name)
+        out.append(scenario.parent / str(data["dataset"]))
+    except Exception:  # noqa: BLE001 - the real load reports the problem
+        pass
+    return out
+
+
+def rules_inputs(rules_dir: Path | None) -> list[Path]:
+    """The rules folder a command reads."""
+    try:
+        return [rules_dir or default_rules_dir()]
+    except InputError:
+        return []
 
 
 def load_rules(rules_dir: Path | None) -> Rulebook:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..files import decode
 from ..money import sum_money
 from ..strict_yaml import load_yaml
 from .model import Activity, CejAction, Collectivite, CollectiviteKind, Payment, Structure, Territory
@@ -33,7 +34,7 @@ from .readers import (
     read_territory,
     territory_from_table,
 )
-from .tables import Table, decode, read_csv_table, read_xlsx_tables
+from .tables import Table, read_csv_table, read_xlsx_tables
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..files import decode
 
 
 @dataclass
@@ -23,14 +24,6 @@ class Table:
     name: str
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]
-
-
-def decode(data: bytes, name: str) -> str:
-    """A file's bytes as UTF-8 text (with or without BOM)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
 
 
 def read_csv_table(path: Path) -> Table:

@@ -8,6 +8,7 @@ from typing import Any
 from ..analysis.audit import CODES, UNKNOWN_STRUCTURE, AuditResult, Finding
 from ..money import fmt_eur
 from .explain import explain_json, explain_text
+from .simulate import warning_texts
 from .writers import Table
 
 
@@ -44,6 +45,7 @@ def audit_json(audit_result: AuditResult) -> dict[str, Any]:
     return {
         **audit_result.result.provenance(),
         "years": audit_result.years,
+        "warnings": warning_texts(audit_result.result),
         "summary": [
             {"year": s.year, "envelope": s.envelope, "expected": s.expected, "paid": s.paid,
              "difference": s.difference, "tolerance": s.tolerance, "payments": s.payments,
@@ -103,9 +105,10 @@ def audit_tables(audit_result: AuditResult, with_explanations: bool = False) -> 
     """Summary per year, the families' envelopes, the findings (with their one-line explanation if asked), and
     the explanation of each finding, one row per line of text."""
     r = audit_result.result
+    notes = "".join(f"Warning: {w}\n" for w in warning_texts(r))
     summary = Table(
-        f"Audit: {r.scenario.name}  (rules {r.rules_version}, dataset sha256 {r.dataset_sha256[:12]})\n\n"
-        "Summary per year (difference = paid - expected)",
+        f"Audit: {r.scenario.name}  (rules {r.rules_version}, dataset sha256 {r.dataset_sha256[:12]})\n\n{notes}"
+        + ("\n" if notes else "") + "Summary per year (difference = paid - expected)",
         ["year", "envelope", "expected", "paid", "difference", "tolerance", "payments", "findings", *CODES],
         [[s.year, s.envelope, s.expected, s.paid, s.difference, s.tolerance, s.payments, s.findings,
           *(s.counts[c] for c in CODES)] for s in audit_result.summary],

@@ -8,6 +8,7 @@ from html import escape
 
 from ..analysis.compare import Comparison
 from ..money import fmt_eur_page as _eur
+from .compare import heading
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #1b1b1b; max-width: 1100px; }
@@ -91,8 +92,8 @@ def render_html(views: dict[str, Comparison], envelopes: dict[str, dict[str, Dec
         f"<p><b>A</b>: {escape(a)}<br><b>B</b>: {escape(b)}</p>",
         f"<p class='note'>Rules {escape(first.a.rules_version)} / {escape(first.b.rules_version)}; dataset sha256 "
         f"{escape(first.a.dataset_sha256[:12])} / {escape(first.b.dataset_sha256[:12])}. Differences are B − A.</p>",
-        "<h2>Envelopes</h2><p class='note'>A redistribution moves money within the envelope; it does not create "
-        "it. Released amounts return to the Caf.</p>",
+        f"<h2>Envelopes</h2><p class='note'>{escape(heading(first)[0].upper() + heading(first)[1:])}. Released "
+        "amounts return to the Caf.</p>",
         "<table><thead><tr><th></th><th class='num'>A</th><th class='num'>B</th><th class='num'>B − A</th></tr>"
         f"</thead><tbody>{env_rows}</tbody></table>",
     ]

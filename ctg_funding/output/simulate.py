@@ -7,8 +7,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from ..allocation import policy
 from ..allocation.results import Warning
-from ..money import ZERO, fmt_fraction, fmt_units
+from ..money import ZERO, fmt_eur, fmt_fraction, fmt_units
+from ..rulebook import required
 from ..simulation import SimulationResult
 from .trace_text import floor_warning
 from .writers import Table
@@ -17,10 +19,21 @@ from .writers import Table
 def warning_texts(result: SimulationResult) -> list[str]:
     """The warnings in words; the territory is named when the dataset has several."""
     several = len(result.scenario.dataset.territories) > 1
-    return [(f"{w.territory} " if several else "") + warning_text(w) for w in result.warnings]
+    uncovered = {(w.year, w.territory) for w in result.warnings if w.kind == policy.CTG_OFF}
+    return [(f"{w.territory} " if several else "") + warning_text(w) for w in result.warnings
+            if not (w.kind == policy.RELEASED_WHOLE and (w.year, w.territory) in uncovered)]
 
 
 def warning_text(w: Warning) -> str:
+    """One warning in words."""
+    if w.kind == policy.CTG_OFF:
+        return (f"{w.year}: no CTG covers {w.territory} this year (neither its dates nor a renewal the scenario "
+                f"assumes: ctg.renewed_until), so nothing is allocated: the whole envelope, "
+                f"{fmt_eur(w.amount)}, is released")
+    if w.kind == policy.RELEASED_WHOLE:
+        why = ("no structure of the family can receive a share (none is eligible, or none has units or a weight"
+               " above 0)" if w.reason == required.NOBODY_ELIGIBLE else f"reason {w.reason}")
+        return f"{w.year} {w.family}: the whole envelope, {fmt_eur(w.amount)}, is released: {why}"
     return f"{w.year} {w.family}: {floor_warning(w.floor, w.deficit, w.excess)}"
 
 
@@ -77,9 +90,11 @@ def simulate_tables(result: SimulationResult, detail: bool = True) -> list[Table
     env_rows = [[e.year, e.family, e.method, e.envelope, e.allocated, e.released, e.redistributed,
                  "ok" if e.balanced else "MISMATCH"]
                 for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
+    notes = "".join(f"Warning: {w}\n" for w in warning_texts(result))
     tables = [
         Table(f"Scenario: {result.scenario.name}  (rules {result.rules_version}, dataset "
-              f"sha256 {result.dataset_sha256[:12]})\n\nEnvelope check: allocated + released = envelope",
+              f"sha256 {result.dataset_sha256[:12]})\n\n{notes}" + ("\n" if notes else "")
+              + "Envelope check: allocated + released = envelope",
               ["year", "family", "method", "envelope", "allocated", "released", "redistributed", "check"],
               env_rows, money={"envelope", "allocated", "released", "redistributed"}, sheet="envelopes"),
         Table("Totals by family", ["family", *ycols, "total"], _pivot(rows, "family", years),

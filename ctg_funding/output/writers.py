@@ -16,6 +16,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from ..files import replacing, write_text
 from ..money import CENT
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -115,7 +116,8 @@ def write_xlsx(tables: list[Table], path: Path) -> None:
                 for cell in sheet[letter][1:]:
                     cell.number_format = EURO_FORMAT
         sheet.freeze_panes = "A2"
-    book.save(path)
+    with replacing(path) as temporary:
+        book.save(temporary)
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -126,8 +128,9 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def emit(text: str, output: Path | None) -> None:
+    """Print `text`, or write it to `output` whole or not at all."""
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
     else:
         import click
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError, Problem, validation_problems
+from ..files import read_text
 from ..strict_yaml import load_yaml
 from . import required
 from .conditions import check_condition
@@ -218,7 +219,11 @@ def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | No
 def _read_file(path: Path, problems: list[Problem], parameters: dict[str, Parameter],
                rules: dict[str, Rule]) -> str:
     """Add one file's parameters and rules; return its text (for the rulebook's version)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return ""
     try:
         data = RuleFile.model_validate(load_yaml(text, path.name))
     except InputError as exc:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, Problem, validation_problems
+from ..files import read_text
 from ..inputs import cells
 from ..inputs.dataset import Dataset, load_dataset
 from ..inputs.model import Structure, Territory
@@ -151,7 +152,7 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
     name = path.name
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, "no such scenario file")])
-    data = load_yaml(path.read_text(encoding="utf-8"), name)
+    data = load_yaml(read_text(path), name)
     try:
         sf = ScenarioFile.model_validate(data)
     except ValidationError as exc:
