@@ -15,8 +15,10 @@ from .allocation.new_places import new_places_lines, reference_year
 from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .engine import Evaluation, evaluate
 from .engine.compile import compile_rulebook, params_used
+from .errors import InputError, Problem
 from .money import ZERO
 from .rulebook import Rulebook, required
+from .rulebook.weights import WeightError
 from .scenario.file import Scenario, weight_fields
 from .scenario.structure_years import StructureYear, structure_years
 
@@ -112,6 +114,15 @@ class SimulationResult:
 def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "durable",
              progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Allocate every year of the scenario (or the `years` given)."""
+    try:
+        return _simulate_gc(scenario, years, engine, progress)
+    except WeightError as exc:  # the scenario's weight expression failed on a structure: say which file
+        name = scenario.path.name if scenario.path else "scenario"
+        raise InputError([Problem(name, None, f"parameters.{required.WEIGHT}", str(exc))]) from None
+
+
+def _simulate_gc(scenario: Scenario, years: list[int] | None, engine: str,
+                 progress: Callable[[int, int], None] | None) -> SimulationResult:
     if engine != "vector":
         return _simulate(scenario, years, engine, progress)
     # At national scale the run creates millions of small objects and no reference cycle: the cyclic garbage

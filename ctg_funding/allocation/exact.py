@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InputError, Problem
 from ..inputs.model import CejAction
 from ..money import ZERO, money, to_cents
-from ..rulebook import Rulebook, required
+from ..rulebook import Rulebook
 from ..rulebook.weights import WeightError, evaluate_weight, parse_weight
 from . import policy
 from .policy import FamilyPolicy
@@ -172,11 +171,9 @@ def _weights(lines: list[Line], members: Sequence[Any], pol: FamilyPolicy, weigh
         try:
             w = evaluate_weight(tree, weights.of(sy))
         except WeightError as exc:
-            raise InputError([Problem("scenario", None, f"parameters.{required.WEIGHT}",
-                                      f"{exc} for {sy.structure.id} in {pol.year}")]) from None
+            raise WeightError(f"{exc} for {sy.structure.id} in {pol.year}") from None
         if w < 0:
-            raise InputError([Problem("scenario", None, f"parameters.{required.WEIGHT}",
-                                      f"weight {text!r} is negative ({w}) for {sy.structure.id} in {pol.year}")])
+            raise WeightError(f"weight {text!r} is negative ({w}) for {sy.structure.id} in {pol.year}")
         line.weight = w
         if not w:
             line.eligible, line.reason = False, policy.NO_SHARE_ZERO_WEIGHT

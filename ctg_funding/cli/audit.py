@@ -28,9 +28,11 @@ from .options import (
     parse_years,
     progress,
     quiet_option,
+    report_warnings,
     rules_inputs,
     rules_option,
     scenario_inputs,
+    strict_option,
     write_output,
 )
 
@@ -64,15 +66,17 @@ def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Sce
 @output_option
 @engine_option
 @quiet_option
+@strict_option
 @rules_option
 @guarded
 def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: str | None, quiet: bool,
-          rules_dir: Path | None) -> None:
+          strict: bool, rules_dir: Path | None) -> None:
     """Recompute past years with the rules in force then and set the payments beside them: one finding per
     difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input."""
     check_output(output, [*(scenario_inputs(target) if target.suffix in (".yaml", ".yml") else [target]),
                           *rules_inputs(rules_dir)])
     scenario, years = load_target(target, year_text, rules_dir)
+    report_warnings([scenario.dataset], strict)
     with progress(quiet, "audit") as step:
         expected = simulate(scenario, years, engine=choose_engine(scenario, years, engine), progress=step)
     result = run_audit(expected, scenario.dataset.payments)

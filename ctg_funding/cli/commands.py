@@ -34,9 +34,11 @@ from .options import (
     parse_years,
     progress,
     quiet_option,
+    report_warnings,
     rules_inputs,
     rules_option,
     scenario_inputs,
+    strict_option,
     write_output,
 )
 
@@ -45,13 +47,18 @@ from .options import (
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @output_option
+@strict_option
 @rules_option
 @guarded
-def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
-    """Check a dataset (folder or .xlsx) and report every problem at once."""
+def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None) -> None:
+    """Check a dataset (folder or .xlsx) and report every problem at once; implausible values are warnings
+    (errors with --strict)."""
     check_output(output, [dataset, *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
-    summary = validate_out.dataset_summary(load_dataset(dataset, schema_of(rulebook)), rulebook)
+    ds = load_dataset(dataset, schema_of(rulebook))
+    if strict and ds.warnings:
+        raise InputError(ds.warnings)
+    summary = validate_out.dataset_summary(ds, rulebook)
     if fmt == "json":
         writers.emit(writers.to_json(summary), output)
     else:
@@ -65,13 +72,15 @@ def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | Non
 @click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) within the scenario.")
 @engine_option
 @quiet_option
+@strict_option
 @rules_option
 @guarded
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
-             rules_dir: Path | None) -> None:
+             strict: bool, rules_dir: Path | None) -> None:
     """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
     check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
+    report_warnings([sc.dataset], strict)
     years = parse_years(year_text, sc.years)
     with progress(quiet, "simulate") as step:
         result = run(sc, years, engine=choose_engine(sc, years, engine), progress=step)
@@ -90,14 +99,16 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @output_option
 @engine_option
 @quiet_option
+@strict_option
 @rules_option
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
-            output: Path | None, engine: str | None, quiet: bool, rules_dir: Path | None) -> None:
+            output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None) -> None:
     """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
     check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
     a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
+    report_warnings([a.dataset, b.dataset], strict)
     common = (max(a.years[0], b.years[0]), min(a.years[1], b.years[1]))
     if common[0] > common[1]:
         raise InputError([Problem(str(scenario_b), None, "years", f"no year in common with {scenario_a}")])
@@ -130,13 +141,15 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
 @output_option
 @click.option("--engine", type=click.Choice(("durable", "vector")), default="durable", show_default=True,
               help="Rules evaluator and allocator; both give the same explanation.")
+@strict_option
 @rules_option
 @guarded
 def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, engine: str,
-            rules_dir: Path | None) -> None:
+            strict: bool, rules_dir: Path | None) -> None:
     """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic."""
     check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
+    report_warnings([sc.dataset], strict)
     if structure_id not in sc.structures:
         raise InputError([Problem(str(scenario), None, None, f"unknown structure {structure_id!r} in the "
                                                              "scenario's dataset")])

@@ -130,6 +130,15 @@ def rules_inputs(rules_dir: Path | None) -> list[Path]:
         return []
 
 
+def report_warnings(datasets: Iterable[Any], strict: bool) -> None:
+    """Print each dataset's warnings (implausible values) on stderr; with --strict they are errors (exit 2)."""
+    warnings = sorted({w for ds in datasets for w in ds.warnings})
+    if strict and warnings:
+        raise InputError(warnings)
+    for w in warnings:
+        click.echo(f"ctg: warning: {w}", err=True)
+
+
 def load_rules(rules_dir: Path | None) -> Rulebook:
     """The rulebook of --rules (or the shipped one), checked."""
     return load_rulebook(rules_dir)
@@ -196,6 +205,8 @@ output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, p
                              help="Write to this file instead of the terminal.")
 rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
                             envvar="CTG_RULES_DIR", help="Rules folder (default: the rules shipped with ctg).")
+strict_option = click.option("--strict", is_flag=True,
+                             help="Treat warnings about implausible values as errors (exit 2).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
 engine_option = click.option(
     "--engine", type=click.Choice(("durable", "vector")), default=None,

@@ -20,6 +20,7 @@ from ..files import decode
 from ..money import sum_money
 from ..strict_yaml import load_yaml
 from .model import Activity, CejAction, Collectivite, CollectiviteKind, Payment, Structure, Territory
+from .plausibility import plausibility_warnings
 from .readers import (
     OPTIONAL,
     REQUIRED,
@@ -52,6 +53,7 @@ class Dataset:
     payments: list[Payment] = field(default_factory=list)
     sha256: str = ""
     territory_file: str = "territory.yaml"
+    warnings: list[Problem] = field(default_factory=list)  # valid but implausible values (inputs.plausibility)
 
     @property
     def label(self) -> str:
@@ -161,6 +163,10 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
         found = _read_workbook(path, checker)
     elif path.is_dir():
         found = _read_folder(path, checker)
+    elif path.is_file():
+        raise InputError([Problem(str(path), None, None, "is a file, not a dataset: give the dataset's folder (the "
+                                                         "one holding structures.csv, cej.csv...) or an .xlsx "
+                                                         "workbook")])
     else:
         raise InputError([Problem(str(path), None, None,
                                   "no such dataset: expected a folder of CSV files or an .xlsx workbook")])
@@ -174,19 +180,21 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
     collectivites = read_collectivites(checker, tables["collectivites"]) if "collectivites" in tables else {}
     territories = _territories(checker, found, collectivites)
     structures: dict[str, Structure] = {}
-    structure_ids: set[str] = set()
+    structure_ids: set[str] | None = None  # unknown when structures.csv is missing or unreadable
     if "structures" in tables:
         structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
         structures = read_structures(checker, tables["structures"], collectivites, schema)
-    cej = (read_cej(checker, tables["cej"], collectivites, structures, territories, structure_ids)
-           if "cej" in tables else [])
+    cej = read_cej(checker, tables["cej"], collectivites, territories, structure_ids) if "cej" in tables else []
     activity = read_activity(checker, tables["activity"], structure_ids) if "activity" in tables else []
     payments = read_payments(checker, tables["payments"]) if "payments" in tables else []
     if checker.problems:
         raise InputError(checker.problems)
+    names = {key: table.name for key, table in tables.items()} | {"territory": found.territory_file}
+    warnings = plausibility_warnings(structures, checker.rows.get("structures", []), cej, checker.rows.get("cej", []),
+                                     territories, schema.family_of, names)
     return Dataset(path=path, territories=territories, collectivites=collectivites, structures=structures, cej=cej,
                    activity=activity, payments=payments, sha256=_sha256(found.paths),
-                   territory_file=found.territory_file)
+                   territory_file=found.territory_file, warnings=sorted(warnings))
 
 
 def cej_total(dataset: Dataset) -> Decimal:

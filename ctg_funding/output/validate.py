@@ -46,6 +46,7 @@ def dataset_summary(ds: Dataset, rulebook: Rulebook) -> dict[str, Any]:
             "total": sum(cej_family.values(), ZERO),
         },
         "coordination_etp": str(posts.quantize(CENT)),
+        "warnings": [w.as_dict() for w in ds.warnings],
     }
 
 
@@ -63,4 +64,6 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
               + [[f"volet {v}", a] for v, a in cej["by_volet"].items()] + [["total", cej["total"]]],
               money={"amount"}),
         Table("Coordination posts", ["ETP"], [[summary["coordination_etp"]]]),
-    ]
+    ] + ([Table("Warnings: valid, but implausible (--strict refuses them)", ["file", "row", "column", "warning"],
+                [[w["file"], w["row"], w["column"], w["message"]] for w in summary["warnings"]])]
+         if summary["warnings"] else [])

@@ -110,7 +110,8 @@ class Scenario:
 
 
 def schema_of(rulebook: Rulebook) -> Schema:
-    return Schema(types=rulebook.types, post_types=rulebook.post_types)
+    return Schema(types=rulebook.types, post_types=rulebook.post_types,
+                  family_of={t: f for f, types in rulebook.families.items() for t in types})
 
 
 def weight_fields(dataset: Dataset, new: dict[str, Structure] | None = None) -> set[str]:
@@ -153,6 +154,9 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, "no such scenario file")])
     data = load_yaml(read_text(path), name)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, None, None, "a scenario file is a mapping with the keys name, dataset and "
+                                                    "years (and parameters, changes): see docs/scenarios.md")])
     try:
         sf = ScenarioFile.model_validate(data)
     except ValidationError as exc:
