@@ -28,6 +28,10 @@ YEAR_BOUNDS = (2000, 2100)
 _INTERRUPTED = threading.Event()
 
 
+class OutputRefused(InputError):
+    """The --output itself is the problem: nothing may be written to it, not even the list of problems."""
+
+
 def fail(problems: list[Problem], fmt: str | None = None, output: Path | None = None) -> NoReturn:
     """Print every problem (and, for --format json, their JSON form to --output or stdout), then exit 2."""
     if fmt == "json":
@@ -62,6 +66,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         previous = signal.signal(signal.SIGINT, _on_sigint) if _main_thread() else None
         try:
             return func(*args, **kwargs)
+        except OutputRefused as exc:
+            fail(exc.problems, kwargs.get("fmt"))
         except InputError as exc:
             fail(exc.problems, kwargs.get("fmt"), kwargs.get("output"))
         except KeyboardInterrupt:
@@ -96,16 +102,16 @@ def check_output(output: Path | None, inputs: Iterable[Path]) -> None:
     if output is None:
         return
     if output.is_dir():
-        raise InputError([Problem(str(output), None, None, "is a folder: --output takes a file name")])
+        raise OutputRefused([Problem(str(output), None, None, "is a folder: --output takes a file name")])
     if not output.parent.is_dir():
-        raise InputError([Problem(str(output), None, None, f"cannot write it: the folder {output.parent} does not "
+        raise OutputRefused([Problem(str(output), None, None, f"cannot write it: the folder {output.parent} does not "
                                                            "exist")])
     target = output.resolve()
     for path in inputs:
         files = [p for p in path.iterdir() if p.is_file()] if path.is_dir() else [path]
         for f in files:
             if f.exists() and f.resolve() == target:
-                raise InputError([Problem(str(output), None, None, f"is one of this command's inputs ({f}): "
+                raise OutputRefused([Problem(str(output), None, None, f"is one of this command's inputs ({f}): "
                                                                    "writing there would destroy it; choose "
                                                                    "another --output file")])
 

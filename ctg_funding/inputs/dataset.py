@@ -22,6 +22,7 @@ from ..strict_yaml import load_yaml
 from .model import Activity, CejAction, Collectivite, CollectiviteKind, Payment, Structure, Territory
 from .plausibility import plausibility_warnings
 from .readers import (
+    COLUMNS,
     OPTIONAL,
     REQUIRED,
     Checker,
@@ -113,6 +114,10 @@ def _read_folder(path: Path, checker: Checker) -> _Files:
             found.territory_data = load_yaml(decode(yaml_path.read_bytes(), yaml_path.name), yaml_path.name)
         except InputError as exc:
             checker.problems.extend(exc.problems)
+        else:
+            if found.territory_data is None:
+                checker.add(yaml_path.name, 1, None, "the file is empty: expected the CTG's id, name, caf, start, "
+                                                     "end, pilotage_deadline_year and communes")
     territories_path = path / "territories.csv"
     if territories_path.is_file():
         if yaml_path.is_file():
@@ -182,7 +187,8 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
     structures: dict[str, Structure] = {}
     structure_ids: set[str] | None = None  # unknown when structures.csv is missing or unreadable
     if "structures" in tables:
-        structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
+        if all(c in tables["structures"].columns for c in COLUMNS["structures"]):
+            structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
         structures = read_structures(checker, tables["structures"], collectivites, schema)
     cej = read_cej(checker, tables["cej"], collectivites, territories, structure_ids) if "cej" in tables else []
     activity = read_activity(checker, tables["activity"], structure_ids) if "activity" in tables else []

@@ -127,13 +127,20 @@ def _model(checker: Checker, table: str, row: int | None, cls: type, **values: A
         return None
 
 
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {str: "a text", list: "a list", int: "a number", float: "a number", bool: "true or false"}.get(
+        type(value), type(value).__name__)
+
+
 def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False) -> Territory | None:
     """One CTG from territory.yaml (typed YAML values) or, with `text`, from the text cells of a workbook's
     territory sheet or a territories.csv row (dates and numbers as a spreadsheet writes them, communes as a
     `;` list). The Territory model refuses unknown keys and wrong types."""
     if not isinstance(data, dict):
-        checker.add(name, None, None, "expected a mapping with id, name, caf, start, end, "
-                                      "pilotage_deadline_year, communes")
+        checker.add(name, 1, None, "expected a mapping of keys (id, name, caf, start, end, pilotage_deadline_year, "
+                                   f"communes), got {_kind(data)}")
         return None
     values = dict(data)
     if text:

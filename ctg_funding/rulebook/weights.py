@@ -44,7 +44,7 @@ def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
         if isinstance(node, (ast.USub, ast.UAdd)):
             continue
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            if not math.isfinite(node.value):
+            if isinstance(node.value, float) and not math.isfinite(node.value):
                 literal = ast.get_source_segment(text, node) or str(node.value)
                 raise WeightError(f"weight expression {text!r}: the number {literal} is too large")
             continue
