@@ -9,19 +9,7 @@ from html import escape
 from ..analysis.compare import Comparison
 from ..money import fmt_eur_page as _eur
 from .compare import heading
-
-CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #1b1b1b; max-width: 1100px; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #999; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
-th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: left; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.total td { font-weight: bold; border-top: 2px solid #555; }
-.pos { color: #0b6b2f; } .neg { color: #a11a1a; }
-.note { color: #555; font-size: 0.85em; }
-svg text { font-size: 11px; fill: #1b1b1b; }
-@media print { body { margin: 0.5cm; } h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
-"""
+from .html_page import CSS
 
 
 def _signed(value: Decimal) -> str:
