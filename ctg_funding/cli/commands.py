@@ -181,13 +181,50 @@ def generate(out: Path, territories: int, structures: int, seed: int, first_year
 
 @click.command()
 @click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today).")
-@format_option
+@click.option("--format", "fmt", type=click.Choice((*writers.FORMATS, "html")), default="table", show_default=True,
+              help="Output format; html: one self-contained page of every rule and parameter.")
 @output_option
+@click.option("--dataset", type=click.Path(path_type=Path),
+              help="With --format html or json: count the structures of this dataset each rule touches.")
+@click.option("--year", type=int,
+              help="With --dataset: the year to evaluate (default: the year of --at).")
 @rules_option
 @guarded
-def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
-    """Every rule and parameter in force at a date, with its source and status."""
-    check_output(output, rules_inputs(rules_dir))
+def rules(at: Any, fmt: str, output: Path | None, dataset: Path | None, year: int | None,
+          rules_dir: Path | None) -> None:
+    """Every rule and parameter in force at a date, with its source and status.
+
+    The rules are read from the rules folder (`rules/*.yaml`, or --rules DIR). With --format html, one
+    self-contained page lists every rule (its condition and outcome in words, an anchor per rule such as
+    rules.html#R3.floor) and every dated value of each parameter. With --dataset, each rule also says how many
+    of the dataset's structures it touched in --year (the dataset under the rules as they stand).
+
+    \b
+    Examples:
+      ctg rules --at 2026-01-01
+      ctg rules --format html --output rules.html
+      ctg rules --format html --dataset data/cab --year 2026 --output rules.html
+    """
+    check_output(output, [*rules_inputs(rules_dir), *([dataset] if dataset else [])])
     when = at.date() if at else dt.date.today()
-    tables, data = rules_tables(load_rules(rules_dir), when)
-    write_output(fmt, output, tables, data)
+    rulebook = load_rules(rules_dir)
+    usage = None
+    if dataset is not None:
+        if fmt not in ("html", "json"):
+            raise InputError([Problem("--dataset", None, None, "counts the structures each rule touches in "
+                                                               "--format html or json only")])
+        from ..analysis.rule_usage import rule_usage
+
+        usage = rule_usage(load_dataset(dataset, schema_of(rulebook)), rulebook,
+                           parse_years(str(year or when.year))[0])
+    elif year is not None:
+        raise InputError([Problem("--year", None, None, "is the year of --dataset: give --dataset too")])
+    if fmt == "html":
+        from ..output.html_rules import rules_html
+
+        writers.emit(rules_html(rulebook, when, usage), output)
+        if output:
+            click.echo(f"wrote {output}", err=True)
+        return
+    tables, data = rules_tables(rulebook, when)
+    write_output(fmt, output, tables, {**data, "structures_touched": usage.as_dict()} if usage else data)

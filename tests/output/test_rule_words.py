@@ -4,9 +4,6 @@ folded back from the types they expand to, and the shipped rulebook rendered wit
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
-from ctg_funding import i18n
 from ctg_funding.output.rule_words import (
     SUBJECTS,
     condition_words,
@@ -23,13 +20,6 @@ from ctg_funding.rulebook.facts import FIELDS, day_number
 FAMILIES = {"EAJE": ("EAJE", "MAM"), "RPE": ("RPE",), "LAEP": ("LAEP",), "ALSH": ("ALSH", "ALSH_PERI"),
             "PILOTAGE": ("COORDINATION",)}
 LABELS = {"pilotage.deadline_year": "Last year of unconverted posts", "pilotage.min_etp": "Minimum ETP"}
-
-
-@pytest.fixture
-def french():
-    i18n.set_language("fr")
-    yield
-    i18n.set_language("en")
 
 
 def words(raw, families=FAMILIES):
