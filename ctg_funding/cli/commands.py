@@ -137,16 +137,29 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("structure_id")
 @click.option("--year", type=int, required=True, help="The year to explain.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "html")), default="table", show_default=True,
+              help="Output format; html: a self-contained page whose rules link to the rules page.")
 @output_option
+@click.option("--rules-page", default="rules.html", show_default=True,
+              help="With --format html: the rules page (ctg rules --format html) the rules link to, relative to "
+                   "the explanation's page.")
 @click.option("--engine", type=click.Choice(("durable", "vector")), default="durable", show_default=True,
               help="Rules evaluator and allocator; both give the same explanation.")
 @strict_option
 @rules_option
 @guarded
-def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, engine: str,
-            strict: bool, rules_dir: Path | None) -> None:
-    """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic."""
+def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, rules_page: str,
+            engine: str, strict: bool, rules_dir: Path | None) -> None:
+    """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic.
+
+    SCENARIO is a scenario file (scenarios/*.yaml): its dataset, parameters and changes are the ones used.
+    STRUCTURE_ID is a structure's id in that dataset (structures.csv, column id) or one the scenario opens.
+
+    \b
+    Examples:
+      ctg explain scenarios/cab-historical.yaml COORD-SAINT-LEONARD --year 2026
+      ctg explain scenarios/cab-historical.yaml COORD-SAINT-LEONARD --year 2026 --format html -o explain.html
+    """
     check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
     report_warnings([sc.dataset], strict)
@@ -157,6 +170,10 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
     data = explanation(run(sc, years, engine=engine), structure_id, year)
     if fmt == "json":
         writers.emit(writers.to_json(explain_json(data)), output)
+    elif fmt == "html":
+        from ..output.html_explain import explain_html
+
+        writers.emit(explain_html(data, rules_page), output)
     else:
         writers.emit(explain_text(data), output)
 
