@@ -72,7 +72,18 @@ def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Sce
 def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: str | None, quiet: bool,
           strict: bool, rules_dir: Path | None) -> None:
     """Recompute past years with the rules in force then and set the payments beside them: one finding per
-    difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input."""
+    difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input.
+
+    DATASET_OR_SCENARIO is a dataset (a folder or an .xlsx workbook), audited under the rules as they stand, or
+    a scenario file (scenarios/*.yaml), whose parameters and changes apply. The payments come from the
+    dataset's payments.csv (a `payments` sheet in a workbook; without one, nothing was paid): see
+    docs/datasets.md.
+
+    \b
+    Examples:
+      ctg audit scenarios/cab-audit.yaml --year 2022..2026
+      ctg audit data/cab --year 2022..2025 --format xlsx --output audit.xlsx
+    """
     check_output(output, [*(scenario_inputs(target) if target.suffix in (".yaml", ".yml") else [target]),
                           *rules_inputs(rules_dir)])
     scenario, years = load_target(target, year_text, rules_dir)

@@ -52,7 +52,17 @@ from .options import (
 @guarded
 def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None) -> None:
     """Check a dataset (folder or .xlsx) and report every problem at once; implausible values are warnings
-    (errors with --strict)."""
+    (errors with --strict).
+
+    DATASET is a folder of CSV files (territory.yaml or territories.csv, collectivites.csv, structures.csv,
+    cej.csv, and optionally activity.csv and payments.csv) or one .xlsx workbook with those sheets: see
+    docs/datasets.md. Each problem names its file, row and column.
+
+    \b
+    Examples:
+      ctg validate data/cab
+      ctg validate data/cab --format json --output problems.json
+    """
     check_output(output, [dataset, *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
     ds = load_dataset(dataset, schema_of(rulebook))
@@ -77,7 +87,17 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
 @guarded
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
              strict: bool, rules_dir: Path | None) -> None:
-    """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
+    """Allocate the bonus territoire per structure and year, with totals and the envelope check.
+
+    SCENARIO is a scenario file (scenarios/*.yaml, see docs/scenarios.md): it names its dataset (the N-1 CEJ
+    amounts of cej.csv make each family's envelope), its years, the parameters it overrides (the redistribution
+    method...) and its dated changes. The rules come from rules/*.yaml (or --rules DIR).
+
+    \b
+    Examples:
+      ctg simulate scenarios/cab-per-unit.yaml --year 2026
+      ctg simulate scenarios/cab-historical.yaml --format xlsx --output cab-historical.xlsx
+    """
     check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
     report_warnings([sc.dataset], strict)
@@ -104,7 +124,16 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
             output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None) -> None:
-    """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
+    """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family...
+
+    SCENARIO_A and SCENARIO_B are scenario files (scenarios/*.yaml); both are computed over the years they
+    share (or --year within them), each on its own dataset, and every line counts (the new-places line too).
+
+    \b
+    Examples:
+      ctg compare scenarios/cab-historical.yaml scenarios/cab-per-unit.yaml --by commune --year 2026
+      ctg compare scenarios/cab-historical.yaml scenarios/cab-per-unit.yaml --format html --output compare.html
+    """
     check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
     a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
@@ -189,7 +218,16 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
 @guarded
 def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int,
              force: bool) -> None:
-    """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it."""
+    """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it.
+
+    OUT is the folder to write (created if needed; one that is not empty is refused without --force). Its
+    figures are random and mean nothing: it is for trying ctg at national scale.
+
+    \b
+    Examples:
+      ctg generate /tmp/national --territories 1000 --structures 60000 --seed 1
+      ctg simulate /tmp/national/scenario.yaml --year 2026 --format csv --output national.csv
+    """
     from ..inputs.generate import generate as write_dataset
 
     path = write_dataset(out, territories, structures, seed, first_year, years, force)
