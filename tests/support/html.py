@@ -56,8 +56,9 @@ def assert_self_contained(html: str, page: Page) -> None:
         assert "://" not in href and not href.startswith("//"), href  # only #anchors and relative links
 
 
-def png_rows(png: bytes) -> tuple[int, int, list[bytes]]:
-    """Width, height and unfiltered rows of an 8-bit RGB or RGBA PNG (what Chromium writes)."""
+def png_rows(png: bytes, most: int | None = None) -> tuple[int, int, list[bytes]]:
+    """Width, height and the first `most` unfiltered rows (all by default) of an 8-bit RGB or RGBA PNG (what
+    Chromium writes)."""
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     pos, idat, header = 8, b"", b""
     while pos < len(png):
@@ -70,7 +71,7 @@ def png_rows(png: bytes) -> tuple[int, int, list[bytes]]:
     assert depth == 8 and colour in (2, 6), (depth, colour)
     bpp = 3 if colour == 2 else 4
     raw, stride, rows, prior = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
-    for y in range(height):
+    for y in range(min(height, most or height)):
         kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
