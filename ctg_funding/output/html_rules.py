@@ -26,6 +26,9 @@ STATUS_WORDS = {"seed": N_("written in the convention (CTG) itself"),
                 "national": N_("a Cnaf or Caf text"),
                 "assumed": N_("this project's reading, where no public text gives the figure")}
 
+TYPES = {"number": N_("number"), "integer": N_("whole number"), "date": N_("date"), "text": N_("text"),
+         "choice": N_("one of"), "expression": N_("expression over a structure's numeric fields")}
+
 GROUPS = {"R1": N_("R1 · The envelope: the CEJ converted into bonus territoire"),
           "R2": N_("R2 · Families, units and pro rata temporis"),
           "R3": N_("R3 · Eligibility and redistribution"),
@@ -99,7 +102,8 @@ def _parameter_card(param: Parameter, at: dt.date, used_by: list[str]) -> str:
     values = table([e(_("In force from")), e(_("Value")), e(_("Unit")), ""], rows, numeric=(1,),
                    row_class=["current" if start == since else "" for start, _v in param.values])
     items = [
-        (e(_("Type")), e(param.type) + (f" ({e(', '.join(param.choices))})" if param.choices else "")),
+        (e(_("Type")), e(_(TYPES.get(param.type, param.type)))
+         + (f" <code>{e(', '.join(param.choices))}</code>" if param.choices else "")),
         (e(_("Source")), f"{e(param.source.text)} {status_badge(param.source.status)}"),
         (e(_("Read by")), ", ".join(f'<a href="#{e(rule_anchor(r))}"><code>{e(r)}</code></a>' for r in used_by)
          or None),
