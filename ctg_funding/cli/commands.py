@@ -25,10 +25,13 @@ from ..scenario.file import load_scenario, schema_of
 from ..simulation import choose_engine
 from ..simulation import simulate as run
 from .options import (
+    Presentation,
     check_output,
+    csv_dialect_option,
     engine_option,
     format_option,
     guarded,
+    lang_option,
     load_rules,
     output_option,
     parse_years,
@@ -39,18 +42,22 @@ from .options import (
     rules_option,
     scenario_inputs,
     strict_option,
+    wide_option,
     write_output,
 )
 
 
 @click.command()
+@lang_option
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @output_option
 @strict_option
 @rules_option
+@wide_option
 @guarded
-def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None) -> None:
+def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None,
+             wide: bool) -> None:
     """Check a dataset (folder or .xlsx) and report every problem at once; implausible values are warnings
     (errors with --strict)."""
     check_output(output, [dataset, *rules_inputs(rules_dir)])
@@ -62,10 +69,12 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
     if fmt == "json":
         writers.emit(writers.to_json(summary), output)
     else:
-        writers.emit(writers.render_tables(validate_out.summary_tables(summary)), output)
+        writers.emit(writers.render_tables(validate_out.summary_tables(summary),
+                                           None if wide else writers.TERMINAL_WIDTH), output)
 
 
 @click.command()
+@lang_option
 @click.argument("scenario", type=click.Path(path_type=Path))
 @format_option
 @output_option
@@ -74,9 +83,11 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
 @quiet_option
 @strict_option
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
-             strict: bool, rules_dir: Path | None) -> None:
+             strict: bool, rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
     """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
     check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
@@ -86,10 +97,12 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
         result = run(sc, years, engine=choose_engine(sc, years, engine), progress=step)
     tables = simulate_out.simulate_tables(result)
     write_output(fmt, output, tables, simulate_out.simulate_json(result),
-                 csv_table=next(t for t in tables if t.sheet == "allocations"))
+                 csv_table=next(t for t in tables if t.sheet == "allocations"),
+                 provenance=simulate_out.provenance_rows(result), how=Presentation(csv_dialect, wide))
 
 
 @click.command()
+@lang_option
 @click.argument("scenario_a", type=click.Path(path_type=Path))
 @click.argument("scenario_b", type=click.Path(path_type=Path))
 @click.option("--by", type=click.Choice(VIEWS), default="commune", show_default=True, help="Group amounts by.")
@@ -101,9 +114,12 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @quiet_option
 @strict_option
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
-            output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None) -> None:
+            output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None,
+            csv_dialect: str | None, wide: bool) -> None:
     """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
     check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
@@ -130,10 +146,12 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
     if fmt == "xlsx":  # one sheet per view, and the envelopes
         tables += [compare_out.compare_table(c) for v, c in views_by.items() if v != by]
         tables.append(compare_out.compare_envelopes_table(envelopes))
-    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0])
+    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0],
+                 provenance=compare_out.provenance_rows(views_by[by]), how=Presentation(csv_dialect, wide))
 
 
 @click.command()
+@lang_option
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("structure_id")
 @click.option("--year", type=int, required=True, help="The year to explain.")
@@ -158,10 +176,11 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
     if fmt == "json":
         writers.emit(writers.to_json(explain_json(data)), output)
     else:
-        writers.emit(explain_text(data), output)
+        writers.emit(writers.wrap_text(explain_text(data)), output)
 
 
 @click.command()
+@lang_option
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--territories", type=click.IntRange(1), default=3, show_default=True, help="Number of CTGs.")
 @click.option("--structures", type=click.IntRange(0), default=200, show_default=True, help="Number of structures.")
@@ -180,14 +199,18 @@ def generate(out: Path, territories: int, structures: int, seed: int, first_year
 
 
 @click.command()
+@lang_option
 @click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today).")
 @format_option
 @output_option
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
-def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
+def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None, csv_dialect: str | None,
+          wide: bool) -> None:
     """Every rule and parameter in force at a date, with its source and status."""
     check_output(output, rules_inputs(rules_dir))
     when = at.date() if at else dt.date.today()
     tables, data = rules_tables(load_rules(rules_dir), when)
-    write_output(fmt, output, tables, data)
+    write_output(fmt, output, tables, data, how=Presentation(csv_dialect, wide))
