@@ -255,7 +255,7 @@ def _unknown_explanation(result: SimulationResult, sid: str, year: int, line: st
         "year": year, "structure": None, "audited_line": line, "amount": ZERO,
         "steps": [_("{sid} is not among the {n} structures of the dataset {dataset} and the scenario opens no "
                     "structure with this id").format(sid=sid, n=len(sc.structures), dataset=sc.dataset.label),
-                  "no rule can give it an amount: expected 0.00 EUR"],
+                  _("no rule can give it an amount: expected {amount}").format(amount=_eur(ZERO))],
     }
 
 

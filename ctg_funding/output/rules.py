@@ -31,7 +31,7 @@ def rules_tables(rulebook: Rulebook, when: dt.date) -> tuple[list[Table], dict[s
               optional=("source", "kind")),
         Table(_("Parameters in force on {date}").format(date=fmt_date(when)),
               ["name", "value", "unit", "since", "status", "source"],
-              [[p["name"], p["value"], p["unit"], p["in_force_since"], _(p["status"]), p["source"]] for p in params],
+              [[p["name"], p["value"], _(p["unit"]), p["in_force_since"], _(p["status"]), p["source"]] for p in params],
               sheet="parameters", optional=("source",)),
     ]
     return tables, data

@@ -170,8 +170,8 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
 
 def scenario_for_dataset(dataset: Dataset, rulebook: Rulebook, years: tuple[int, int]) -> Scenario:
     """A scenario with no overrides and no changes: the dataset under the rules as they stand."""
-    sf = ScenarioFile(name=f"{dataset.label} (rules as they stand)", dataset=str(dataset.path),
-                      years=years)
+    name = _("{dataset} (rules as they stand)").format(dataset=dataset.label)
+    sf = ScenarioFile(name=name, dataset=str(dataset.path), years=years)
     return build_scenario(sf, dataset, rulebook, None)
 
 
