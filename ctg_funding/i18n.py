@@ -101,6 +101,17 @@ def fmt_fixed(value: Decimal | Fraction, places: int) -> str:
     return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale=locale())
 
 
+def fmt_money_exact(value: Decimal | Fraction) -> str:
+    """Euros as a trail of arithmetic writes them: two decimals for a whole number of cents, else six (an exact
+    amount before its rounding)."""
+    exact = Fraction(value)
+    places = 2 if (exact * 100).denominator == 1 else 6
+    number = Decimal(exact.numerator) / Decimal(exact.denominator)
+    pattern = "#,##0." + "0" * places
+    text = format_decimal(round(number, places), format=pattern, locale=locale())
+    return f"{text}\u00a0€" if _current == "fr" else f"€{text}"
+
+
 def fmt_date(value: dt.date) -> str:
     return format_date(value, "short" if _current == "fr" else "yyyy-MM-dd", locale=locale())
 

@@ -94,8 +94,9 @@ def allocate_family(pol: FamilyPolicy, envelope: Fraction, members: Sequence[Any
     if pol.destination == "redistribute":
         _redistribute(eligible, released, env)
     for ln, sy, ev in zip(lines, members, evs, strict=True):
-        ln.rules = policy.line_rules(ev.fired, ev.formulas, pol.method, 0 < sy.open_days < sy.year_days,
-                                     ln.eligible and bool(env.floor_deficit), bool(ln.extra))
+        ln.rules = policy.line_rules(ev, pol.method, ln.eligible, ln.reason, pro_rata=0 < sy.open_days < sy.year_days,
+                                     capped=ln.capped, floored=ln.eligible and bool(env.floor_deficit),
+                                     received=bool(ln.extra))
     _round(lines, released, env)
     for r in released:
         r.territory = territory

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from ..rulebook import Rulebook, required
 
@@ -69,12 +70,19 @@ def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[s
     return FamilyPolicy(year, family, method, floor, destination, weight, tuple(parameters), exact_only)
 
 
-def line_rules(fired: Iterable[str], formulas: Iterable[str], method: str, pro_rata: bool, floored: bool,
-               received: bool) -> list[str]:
-    """The rules a line cites: those that fired on it (but formula rules, which have their own line), pro rata
-    temporis, the method, the floor when it moved amounts, and the released amounts it received."""
-    skip = set(formulas)
-    rules = [r for r in fired if r not in skip]
+def line_rules(evaluation: Any, method: str, eligible: bool, reason: str | None, *, pro_rata: bool, capped: bool,
+               floored: bool, received: bool) -> list[str]:
+    """The rules that decided a line's amount. Not eligible: the rule that gave its family and the one that gave
+    its reason (with the method when the method left it nothing: NO_UNITS, ZERO_WEIGHT). Eligible: the rules that
+    fired on it but formula rules (they have their own line) and a cap that did not cut, then pro rata temporis,
+    the method, the floor when it moved amounts, the released amounts it received."""
+    if not eligible:
+        rules = [evaluation.classify_rule, *([evaluation.reason_rule] if evaluation.reason_rule else [])]
+        if reason in (NO_SHARE_NO_UNITS, NO_SHARE_ZERO_WEIGHT):
+            rules.append(required.METHOD_RULES[method])
+        return rules
+    skip = set(evaluation.formulas) | ({evaluation.cap_rule} if evaluation.cap_rule and not capped else set())
+    rules = [r for r in evaluation.fired if r not in skip]
     if pro_rata:
         rules.append(required.PRO_RATA_TEMPORIS)
     rules.append(required.METHOD_RULES[method])

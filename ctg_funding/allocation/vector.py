@@ -433,14 +433,17 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     methods = [p.method for p in gr.policies]
     method_code = np.array([list(required.METHOD_RULES).index(m) for m in methods], dtype=np.int64)[g_of]
     prorata = (gr.od > 0) & (gr.od < gr.yd)
-    combined = ((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows
+    reason_code = pd.factorize(_objects(gr.reasons))[0]
+    combined = (((((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows) * 2 + am.capped) * 2
+                + gr.elig) * (reason_code.max(initial=0) + 1) + reason_code
     keys_u, first, inverse = np.unique(combined[rows], return_index=True, return_inverse=True)
     rules_of = []
     for k in range(len(keys_u)):
         i = int(rows[first[k]])
         ev = evs[i]
-        rules_of.append(policy.line_rules(ev.fired, ev.formulas, methods[g_of[i]], bool(prorata[i]),
-                                          bool(am.floor_rows[i]), False))
+        rules_of.append(policy.line_rules(ev, methods[g_of[i]], bool(gr.elig[i]), gr.reasons[i],
+                                          pro_rata=bool(prorata[i]), capped=bool(am.capped[i]),
+                                          floored=bool(am.floor_rows[i]), received=False))
     return [rules_of[k] for k in inverse.reshape(-1).tolist()]
 
 

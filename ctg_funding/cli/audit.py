@@ -16,13 +16,17 @@ from ..errors import InputError, Problem
 from ..inputs.dataset import load_dataset
 from ..output import writers
 from ..output.audit import audit_json, audit_tables, explanations_text, findings_table
+from ..output.simulate import provenance_rows
 from ..scenario.file import Scenario, load_scenario, scenario_for_dataset, schema_of
 from ..simulation import choose_engine, simulate
 from .options import (
+    Presentation,
     check_output,
+    csv_dialect_option,
     engine_option,
     format_option,
     guarded,
+    lang_option,
     load_rules,
     output_option,
     parse_years,
@@ -33,6 +37,7 @@ from .options import (
     rules_option,
     scenario_inputs,
     strict_option,
+    wide_option,
     write_output,
 )
 
@@ -59,6 +64,7 @@ def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Sce
 
 
 @click.command()
+@lang_option
 @click.argument("target", metavar="DATASET_OR_SCENARIO", type=click.Path(path_type=Path))
 @click.option("--year", "year_text", required=True,
               help="One year (2024) or a range (2022..2026); within the scenario's years for a scenario.")
@@ -68,9 +74,11 @@ def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Sce
 @quiet_option
 @strict_option
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
 def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: str | None, quiet: bool,
-          strict: bool, rules_dir: Path | None) -> None:
+          strict: bool, rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
     """Recompute past years with the rules in force then and set the payments beside them: one finding per
     difference above the tolerance. Exit 0 without findings, 1 with findings, 2 on bad input.
 
@@ -93,9 +101,12 @@ def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: s
     result = run_audit(expected, scenario.dataset.payments)
     if fmt == "table":
         tables = audit_tables(result)
-        writers.emit(writers.render_tables(tables[:3]) + explanations_text(result), output)
+        width = None if wide else writers.TERMINAL_WIDTH
+        writers.emit(writers.render_tables(tables[:3], width) + writers.wrap_text(explanations_text(result), width),
+                     output)
     else:
         write_output(fmt, output, audit_tables(result, with_explanations=True), audit_json(result),
-               csv_table=findings_table(result, explanations=True))
+                     csv_table=findings_table(result, explanations=True),
+                     provenance=provenance_rows(result.result), how=Presentation(csv_dialect, wide))
     if result.findings:
         sys.exit(1)

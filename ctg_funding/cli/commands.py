@@ -14,6 +14,7 @@ import click
 from ..analysis.compare import VIEWS, compare_views, envelope_totals
 from ..analysis.explain import explanation
 from ..errors import InputError, Problem
+from ..i18n import _
 from ..inputs.dataset import load_dataset
 from ..output import compare as compare_out
 from ..output import simulate as simulate_out
@@ -25,10 +26,13 @@ from ..scenario.file import load_scenario, schema_of
 from ..simulation import choose_engine
 from ..simulation import simulate as run
 from .options import (
+    Presentation,
     check_output,
+    csv_dialect_option,
     engine_option,
     format_option,
     guarded,
+    lang_option,
     load_rules,
     output_option,
     parse_years,
@@ -39,18 +43,22 @@ from .options import (
     rules_option,
     scenario_inputs,
     strict_option,
+    wide_option,
     write_output,
 )
 
 
 @click.command()
+@lang_option
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @output_option
 @strict_option
 @rules_option
+@wide_option
 @guarded
-def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None) -> None:
+def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None,
+             wide: bool) -> None:
     """Check a dataset (folder or .xlsx) and report every problem at once; implausible values are warnings
     (errors with --strict).
 
@@ -72,10 +80,12 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
     if fmt == "json":
         writers.emit(writers.to_json(summary), output)
     else:
-        writers.emit(writers.render_tables(validate_out.summary_tables(summary)), output)
+        writers.emit(writers.render_tables(validate_out.summary_tables(summary),
+                                           None if wide else writers.TERMINAL_WIDTH), output)
 
 
 @click.command()
+@lang_option
 @click.argument("scenario", type=click.Path(path_type=Path))
 @format_option
 @output_option
@@ -84,9 +94,11 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
 @quiet_option
 @strict_option
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
-             strict: bool, rules_dir: Path | None) -> None:
+             strict: bool, rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
     """Allocate the bonus territoire per structure and year, with totals and the envelope check.
 
     SCENARIO is a scenario file (scenarios/*.yaml, see docs/scenarios.md): it names its dataset (the N-1 CEJ
@@ -106,10 +118,12 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
         result = run(sc, years, engine=choose_engine(sc, years, engine), progress=step)
     tables = simulate_out.simulate_tables(result)
     write_output(fmt, output, tables, simulate_out.simulate_json(result),
-                 csv_table=next(t for t in tables if t.sheet == "allocations"))
+                 csv_table=next(t for t in tables if t.sheet == "allocations"),
+                 provenance=simulate_out.provenance_rows(result), how=Presentation(csv_dialect, wide))
 
 
 @click.command()
+@lang_option
 @click.argument("scenario_a", type=click.Path(path_type=Path))
 @click.argument("scenario_b", type=click.Path(path_type=Path))
 @click.option("--by", type=click.Choice(VIEWS), default="commune", show_default=True, help="Group amounts by.")
@@ -121,9 +135,12 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @quiet_option
 @strict_option
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
-            output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None) -> None:
+            output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None,
+            csv_dialect: str | None, wide: bool) -> None:
     """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family...
 
     SCENARIO_A and SCENARIO_B are scenario files (scenarios/*.yaml); both are computed over the years they
@@ -159,10 +176,12 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
     if fmt == "xlsx":  # one sheet per view, and the envelopes
         tables += [compare_out.compare_table(c) for v, c in views_by.items() if v != by]
         tables.append(compare_out.compare_envelopes_table(envelopes))
-    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0])
+    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0],
+                 provenance=compare_out.provenance_rows(views_by[by]), how=Presentation(csv_dialect, wide))
 
 
 @click.command()
+@lang_option
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("structure_id")
 @click.option("--year", type=int, required=True, help="The year to explain.")
@@ -204,10 +223,11 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
 
         writers.emit(explain_html(data, rules_page), output)
     else:
-        writers.emit(explain_text(data), output)
+        writers.emit(writers.wrap_text(explain_text(data)), output)
 
 
 @click.command()
+@lang_option
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--territories", type=click.IntRange(1), default=3, show_default=True, help="Number of CTGs.")
 @click.option("--structures", type=click.IntRange(0), default=200, show_default=True, help="Number of structures.")
@@ -235,6 +255,7 @@ def generate(out: Path, territories: int, structures: int, seed: int, first_year
 
 
 @click.command()
+@lang_option
 @click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today).")
 @click.option("--format", "fmt", type=click.Choice((*writers.FORMATS, "html")), default="table", show_default=True,
               help="Output format; html: one self-contained page of every rule and parameter.")
@@ -244,9 +265,11 @@ def generate(out: Path, territories: int, structures: int, seed: int, first_year
 @click.option("--year", type=int,
               help="With --dataset: the year to evaluate (default: the year of --at).")
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
 def rules(at: Any, fmt: str, output: Path | None, dataset: Path | None, year: int | None,
-          rules_dir: Path | None) -> None:
+          rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
     """Every rule and parameter in force at a date, with its source and status.
 
     The rules are read from the rules folder (`rules/*.yaml`, or --rules DIR). With --format html, one
@@ -266,20 +289,21 @@ def rules(at: Any, fmt: str, output: Path | None, dataset: Path | None, year: in
     usage = None
     if dataset is not None:
         if fmt not in ("html", "json"):
-            raise InputError([Problem("--dataset", None, None, "counts the structures each rule touches in "
-                                                               "--format html or json only")])
+            raise InputError([Problem("--dataset", None, None, _("counts the structures each rule touches in "
+                                                                 "--format html or json only"))])
         from ..analysis.rule_usage import rule_usage
 
         usage = rule_usage(load_dataset(dataset, schema_of(rulebook)), rulebook,
                            parse_years(str(year or when.year))[0])
     elif year is not None:
-        raise InputError([Problem("--year", None, None, "is the year of --dataset: give --dataset too")])
+        raise InputError([Problem("--year", None, None, _("is the year of --dataset: give --dataset too"))])
     if fmt == "html":
         from ..output.html_rules import rules_html
 
         writers.emit(rules_html(rulebook, when, usage), output)
         if output:
-            click.echo(f"wrote {output}", err=True)
+            click.echo(_("wrote {path}").format(path=output), err=True)
         return
     tables, data = rules_tables(rulebook, when)
-    write_output(fmt, output, tables, {**data, "structures_touched": usage.as_dict()} if usage else data)
+    write_output(fmt, output, tables, {**data, "structures_touched": usage.as_dict()} if usage else data,
+                 how=Presentation(csv_dialect, wide))

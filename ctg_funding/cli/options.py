@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from ..errors import InputError, Problem
 from ..files import read_text
+from ..i18n import LANGUAGES, _, default_language, ngettext, set_language
 from ..output import writers
 from ..rulebook import Rulebook, default_rules_dir, load_rulebook
 from ..strict_yaml import load_yaml
@@ -40,14 +42,15 @@ def fail(problems: list[Problem], fmt: str | None = None, output: Path | None = 
             writers.emit(text, output)
         except OSError:
             click.echo(text, nl=False)
-    click.echo(f"ctg: {len(problems)} problem{'s' if len(problems) > 1 else ''} found:", err=True)
+    click.echo("ctg: " + ngettext("{n} problem found:", "{n} problems found:", len(problems)).format(
+        n=len(problems)), err=True)
     for p in problems:
         click.echo(f"  {p}", err=True)
     sys.exit(2)
 
 
 def _interrupted() -> NoReturn:
-    click.echo("\nctg: interrupted, nothing written", err=True)
+    click.echo("\nctg: " + _("interrupted, nothing written"), err=True)
     sys.exit(130)
 
 
@@ -82,8 +85,9 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
                 _interrupted()
             if os.environ.get("CTG_DEBUG"):
                 raise
-            click.echo(f"ctg: internal error ({type(exc).__name__}: {exc}). This is a bug in ctg, not in your "
-                       "files: please report it with the command you ran (CTG_DEBUG=1 shows the details).", err=True)
+            click.echo("ctg: " + _("internal error ({error}). This is a bug in ctg, not in your files: please "
+                                   "report it with the command you ran (CTG_DEBUG=1 shows the details).").format(
+                error=f"{type(exc).__name__}: {exc}"), err=True)
             sys.exit(3)
         finally:
             if previous is not None:
@@ -142,7 +146,7 @@ def report_warnings(datasets: Iterable[Any], strict: bool) -> None:
     if strict and warnings:
         raise InputError(warnings)
     for w in warnings:
-        click.echo(f"ctg: warning: {w}", err=True)
+        click.echo("ctg: " + _("warning: {warning}").format(warning=w), err=True)
 
 
 def load_rules(rules_dir: Path | None) -> Rulebook:
@@ -175,20 +179,33 @@ def parse_years(text: str | None, within: tuple[int, int] | None = None) -> list
     return list(range(a, b + 1))
 
 
+@dataclass
+class Presentation:
+    """How a command writes its tables: the CSV dialect (--csv-dialect, default the language's) and whether
+    terminal tables keep every column (--wide)."""
+
+    csv_dialect: str | None = None
+    wide: bool = False
+
+
 def write_output(fmt: str, output: Path | None, tables: list[writers.Table], data: dict[str, Any],
-                 csv_table: writers.Table | None = None) -> None:
+                 csv_table: writers.Table | None = None, provenance: list[tuple[str, Any]] | None = None,
+                 how: Presentation | None = None) -> None:
     """Write a command's result in the format asked, to --output or the terminal."""
+    how = how or Presentation()
     if fmt == "json":
         writers.emit(writers.to_json(data), output)
     elif fmt == "csv":
-        writers.emit(writers.render_csv(csv_table or tables[0]), output)
+        dialect = writers.CSV_DIALECTS[how.csv_dialect] if how.csv_dialect else None
+        writers.emit(writers.render_csv(csv_table or tables[0], dialect), output)
     elif fmt == "xlsx":
         if output is None:
-            raise InputError([Problem("--output", None, None, "--format xlsx writes a file: give --output FILE.xlsx")])
-        writers.write_xlsx(tables, output)
-        click.echo(f"wrote {output}", err=True)
+            raise InputError([Problem("--output", None, None,
+                                      _("--format xlsx writes a file: give --output FILE.xlsx"))])
+        writers.write_xlsx(tables, output, provenance)
+        click.echo(_("wrote {path}").format(path=output), err=True)
     else:
-        writers.emit(writers.render_tables(tables), output)
+        writers.emit(writers.render_tables(tables, None if how.wide else writers.TERMINAL_WIDTH), output)
 
 
 @contextmanager
@@ -205,6 +222,19 @@ def progress(quiet: bool, label: str) -> Iterator[Callable[[int, int], None]]:
         bar.close()
 
 
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    lang = value or default_language()
+    set_language(lang)
+    return lang
+
+
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default=None, callback=_set_language,
+                           expose_value=False, is_eager=True,
+                           help="Language of the output: fr or en (default: fr when the locale is French).")
+csv_dialect_option = click.option("--csv-dialect", type=click.Choice(("fr", "en")), default=None,
+                                  help="CSV for French Excel (fr: ';', decimal comma, BOM) or English (en: ',', "
+                                       "'.'); default: the output's language.")
+wide_option = click.option("--wide", is_flag=True, help="Terminal tables with every column, however wide.")
 format_option = click.option("--format", "fmt", type=click.Choice(writers.FORMATS), default="table",
                              show_default=True, help="Output format.")
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,10 @@ import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
 from .compile import CompiledRule, to_durable
+
+# durable-rules logs every error it catches, with a traceback, on the root logger's handlers; the wrapper raises
+# those errors itself (or Ctrl-C as Ctrl-C), so the engine's own log would only print a traceback to the user.
+logging.getLogger("durable").disabled = True
 
 CATCH_ALL = "__catch_all__"
 FACT_MARK = "ctg_fact"  # a field that every asserted fact carries, and nothing else

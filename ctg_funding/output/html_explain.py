@@ -9,7 +9,7 @@ from typing import Any
 
 from ..i18n import _, fmt_date, fmt_money, fmt_number, yes_no
 from .explain import explain_json
-from .html_page import CARDS_CSS, definitions, e, page, table
+from .html_page import CARDS_CSS, definitions, e, page, table, tag
 from .html_rules import parameter_anchor, rule_anchor, status_badge
 from .rule_words import value_words
 
@@ -87,7 +87,7 @@ def _computation(data: dict[str, Any]) -> str:
 def _other_lines(data: dict[str, Any], rules_page: str) -> list[str]:
     out = []
     for other in data["other_lines"]:
-        out.append(f"<h2>{e(_('Also on the {line} line (outside the envelope)').format(line=other['line']))}</h2>")
+        out.append(tag("h2", _("Also on the {line} line (outside the envelope)").format(line=other["line"])))
         out.append(f'<p class="amount">{_money(other["amount"])}</p>')
         out.append("<p>" + ", ".join(f"{_rule_link(rules_page, r['id'])} {status_badge(r['status'])}"
                                      for r in other["rule_sources"]) + "</p>")
@@ -107,12 +107,12 @@ def explain_html(explanation: dict[str, Any], rules_page: str = "rules.html") ->
     provenance = _("Scenario {scenario}; year {year}; rules {version}; dataset sha256 {sha}").format(
         scenario=data["scenario"], year=data["year"], version=data["rules_version"],
         sha=data["dataset_sha256"][:12])
-    body = [f"<h1>{e(title)}</h1>", f"<p>{e(who)}</p>", f'<p class="note">{e(provenance)}</p>',
-            f"<h2>{e(_('Amount in {year}').format(year=data['year']))}</h2>", _amount(data),
-            f"<h2>{e(_('Facts'))}</h2>", _facts(data),
-            f"<h2>{e(_('Rules applied'))}</h2>", _rules(data, rules_page),
-            f"<h2>{e(_('Parameters (value in force on 1 January)'))}</h2>", _parameters(data, rules_page),
-            f"<h2>{e(_('Envelope {family} {year}').format(family=data['family'], year=data['year']))}</h2>",
+    body = [tag("h1", title), tag("p", who), tag("p", provenance, "note"),
+            tag("h2", _("Amount in {year}").format(year=data["year"])), _amount(data),
+            tag("h2", _("Facts")), _facts(data),
+            tag("h2", _("Rules applied")), _rules(data, rules_page),
+            tag("h2", _("Parameters (value in force on 1 January)")), _parameters(data, rules_page),
+            tag("h2", _("Envelope {family} {year}").format(family=data["family"], year=data["year"])),
             _envelope(data),
-            f"<h2>{e(_('Computation'))}</h2>", _computation(data), *_other_lines(data, rules_page)]
+            tag("h2", _("Computation")), _computation(data), *_other_lines(data, rules_page)]
     return page(_("Explanation: {title}, {year}").format(title=title, year=data["year"]), body, CARDS_CSS)

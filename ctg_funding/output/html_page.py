@@ -51,6 +51,13 @@ def e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+def tag(name: str, text: str, cls: str = "", ident: str = "") -> str:
+    """An element holding `text`, escaped (messages are passed here, never formatted inside an f-string, so that
+    the catalogue's extraction finds them)."""
+    attrs = (f' class="{e(cls)}"' if cls else "") + (f' id="{e(ident)}"' if ident else "")
+    return f"<{name}{attrs}>{e(text)}</{name}>"
+
+
 def page(title: str, body: Iterable[str], css: str = "") -> str:
     """A whole self-contained page in the current language."""
     return (f'<!DOCTYPE html>\n<html lang="{language()}"><head><meta charset="utf-8">'

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ..analysis.rule_usage import RuleUsage
 from ..i18n import _, fmt_date, fmt_number
 from ..rulebook import STATUSES, Parameter, Rule, Rulebook
-from .html_page import CARDS_CSS, definitions, e, page, table
+from .html_page import CARDS_CSS, definitions, e, page, table, tag
 from .rule_words import (
     N_,
     in_force_words,
@@ -46,7 +46,9 @@ def parameter_anchor(name: str) -> str:
 
 
 def status_badge(status: str) -> str:
-    return f'<span class="badge {e(status)}" title="{e(_(STATUS_WORDS.get(status, status)))}">{e(status)}</span>'
+    """A source's status (seed, national, assumed) as a coloured badge, in the page's language."""
+    meaning, word = _(STATUS_WORDS.get(status, status)), _(status)
+    return f'<span class="badge {e(status)}" title="{e(meaning)}">{e(word)}</span>'
 
 
 def _groups(rulebook: Rulebook) -> Iterator[tuple[str, list[Rule]]]:
@@ -64,19 +66,18 @@ def _rule_card(rule: Rule, rulebook: Rulebook, at: dt.date, usage: RuleUsage | N
 
     condition = rule_condition_words(rule, rulebook, label)
     in_force = in_force_words(rule)
-    off = "" if rule.in_force(at.year) else (
-        f'<span class="badge off">{e(_("not in force in {year}").format(year=at.year))}</span>')
+    off = "" if rule.in_force(at.year) else tag("span", _("not in force in {year}").format(year=at.year), "badge off")
     params = rule_parameters(rule, rulebook)
     items = [
         (e(_("Applies when")), e(condition) if condition else
-         f'<span class="note">{e(_("no condition: the computation applies it wherever it concerns a structure"))}'
-         "</span>"),
+         tag("span", _("no condition: the computation applies it wherever it concerns a structure"), "note")),
         (e(_("Outcome")), e(outcome_words(rule, label))),
         (e(_("In force")), e(in_force) if in_force else None),
         (e(_("Parameters")), ", ".join(f'<a href="#{e(parameter_anchor(p))}"><code>{e(p)}</code></a>'
                                        for p in params) or None),
         (e(_("Source")), f"{e(rule.source.text)} {status_badge(rule.source.status)}"),
-        (e(_("Details")), e(rule.description) or None),
+        # the rules give a description in English only: marked as such on a page in another language
+        (e(_("Details")), f'<span lang="en">{e(rule.description)}</span>' if rule.description else None),
         (e(_("File")), f"<code>{e(rule.file)}</code>"),
     ]
     if usage is not None:
@@ -89,7 +90,7 @@ def _rule_card(rule: Rule, rulebook: Rulebook, at: dt.date, usage: RuleUsage | N
 
 def _touched(rule: Rule, usage: RuleUsage) -> str:
     if rule.id not in usage.tested:
-        return f'<span class="note">{e(_("not tested on structures (no condition)"))}</span>'
+        return tag("span", _("not tested on structures (no condition)"), "note")
     return e(_("{count} of {total} structures").format(count=fmt_number(usage.fired.get(rule.id, 0)),
                                                        total=fmt_number(usage.structures)))
 
@@ -117,8 +118,8 @@ def _parameter_card(param: Parameter, at: dt.date, used_by: list[str]) -> str:
 def _header(rulebook: Rulebook, at: dt.date, usage: RuleUsage | None) -> list[str]:
     note = _("Rules {version}; the values in force on {date} are marked.").format(version=rulebook.version,
                                                                                   date=fmt_date(at))
-    out = [f"<h1>{e(_('Bonus territoire CTG: the rules'))}</h1>", f'<p class="note">{e(note)}</p>',
-           f"<p>{e(_('Each rule and parameter states its source and status:'))}</p>",
+    out = [tag("h1", _("Bonus territoire CTG: the rules")), tag("p", note, "note"),
+           tag("p", _("Each rule and parameter states its source and status:")),
            definitions((status_badge(s), e(_(STATUS_WORDS[s]))) for s in STATUSES)]
     if usage is not None:
         out.append("<p>" + e(_(
@@ -139,13 +140,14 @@ def rules_html(rulebook: Rulebook, at: dt.date, usage: RuleUsage | None = None) 
             used_by.setdefault(name, []).append(rule.id)
     groups = list(_groups(rulebook))
     body = _header(rulebook, at, usage)
-    body.append(f"<h2>{e(_('Contents'))}</h2><ul class=\"toc\">" + "".join(
+    parameters = _("Parameters")
+    body.append(tag("h2", _("Contents")) + '<ul class="toc">' + "".join(
         f'<li><a href="#{e(rule_anchor(r.id))}"><code>{e(r.id)}</code></a></li>' for _k, rules in groups
-        for r in rules) + f'<li><a href="#parameters">{e(_("Parameters"))}</a></li></ul>')
+        for r in rules) + f'<li><a href="#parameters">{e(parameters)}</a></li></ul>')
     for key, rules in groups:
-        body.append(f"<h2>{e(_(GROUPS[key]) if key in GROUPS else key)}</h2>")
+        body.append(tag("h2", _(GROUPS[key]) if key in GROUPS else key))
         body.extend(_rule_card(r, rulebook, at, usage) for r in rules)
-    body.append(f'<h2 id="parameters">{e(_("Parameters"))}</h2>')
+    body.append(tag("h2", parameters, ident="parameters"))
     body.extend(_parameter_card(p, at, used_by.get(p.name, []))
                 for p in sorted(rulebook.parameters.values(), key=lambda p: p.name))
     return page(_("Bonus territoire CTG: the rules"), body, CARDS_CSS)

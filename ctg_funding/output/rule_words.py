@@ -7,7 +7,8 @@ its outcome, the parameters it reads and the dates it is in force.
 
 Type comparisons that cover whole families are said as families again (the normal form has expanded them to
 types); a classify rule, which defines the families, is rendered with no family names. Every text is an English
-msgid looked up through `i18n._`; `N_` marks the msgids kept in tables and translated where they are used.
+msgid looked up through `i18n._`; `N_` (output.vocabulary) marks the msgids kept in tables and translated
+where they are used.
 """
 
 from __future__ import annotations
@@ -22,11 +23,7 @@ from ..i18n import _, fmt_date, fmt_number, yes_no
 from ..rulebook import Rule, Rulebook, required
 from ..rulebook.conditions import TRUE, All, Any_, Cmp, Operand, parse, referenced_params
 from ..rulebook.facts import EPOCH
-
-
-def N_(message: str) -> str:
-    """Marks a msgid that is translated where it is used (by `_`)."""
-    return message
+from .vocabulary import N_
 
 
 @dataclass(frozen=True)
@@ -81,8 +78,8 @@ YEAR = {**TEXT, "gt": N_("{subject} is after {value}"), "gte": N_("{subject} is 
         "lt": N_("{subject} is before {value}"), "lte": N_("{subject} is {value} or earlier")}
 TEMPLATES = {"text": TEXT, "number": NUMBER, "date": DATE, "year": YEAR, "bool": NUMBER}
 
-KINDS = {"classify": N_("classification"), "exclude": N_("exclusion"), "cap": N_("cap"), "method": N_("method"),
-         "formula": N_("formula")}
+# The units of the classify rules (rules/families.yaml), said in the outcome of each.
+UNITS = [N_("places"), N_("opening hours"), N_("attendance hours"), N_("lump sum")]
 
 FORMULAS = {
     "envelope": N_("each family's envelope is the sum of the N-1 CEJ amounts of its actions"),
@@ -284,7 +281,7 @@ def outcome_words(rule: Rule, param_label: ParamLabel | None = None) -> str:
 
 
 def kind_words(rule: Rule) -> str:
-    return _(KINDS.get(rule.kind, rule.kind))
+    return _(rule.kind)
 
 
 def in_force_words(rule: Rule) -> str | None:

@@ -33,8 +33,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class LabelSpec(_Strict):
+    """A label per language: English (required) and French."""
+
+    en: str = Field(min_length=1)
+    fr: str | None = None
+
+
+def _source(spec: SourceSpec) -> Source:
+    if isinstance(spec.text, str):
+        return Source(spec.text, spec.status, spec.url)
+    return Source(spec.text.en, spec.status, spec.url, spec.text.fr)
+
+
 class SourceSpec(_Strict):
-    text: str = Field(min_length=1)
+    text: str | LabelSpec
     status: Literal["seed", "national", "assumed"]
     url: str | None = None
 
@@ -55,9 +68,15 @@ class ThenSpec(_Strict):
     formula: str | None = None
 
 
+def _labels(label: str | LabelSpec) -> tuple[tuple[str, str], ...]:
+    if isinstance(label, str):
+        return (("en", label),)
+    return (("en", label.en),) + ((("fr", label.fr),) if label.fr else ())
+
+
 class RuleSpec(_Strict):
     id: str = Field(min_length=1)
-    label: str = Field(min_length=1)
+    label: str | LabelSpec
     source: SourceSpec
     when: Any = None
     then: ThenSpec
@@ -68,7 +87,7 @@ class RuleSpec(_Strict):
 
 
 class ParameterSpec(_Strict):
-    label: str = Field(min_length=1)
+    label: str | LabelSpec
     unit: str = ""
     source: SourceSpec
     values: dict[dt.date, Any] = Field(min_length=1)
@@ -179,8 +198,8 @@ def _parameter(problems: list[Problem], file: str, name: str, raw: Any) -> Param
             dated.append((start, coerce_value(spec.type, value, spec.choices)))
         except ValueError as exc:
             problems.append(Problem(file, None, f"{name}.values.{start}", str(exc)))
-    return Parameter(name=name, label=spec.label, unit=spec.unit, type=spec.type,
-                     source=Source(spec.source.text, spec.source.status, spec.source.url),
+    return Parameter(name=name, labels=_labels(spec.label), unit=spec.unit, type=spec.type,
+                     source=_source(spec.source),
                      values=tuple(sorted(dated)), file=file, choices=tuple(spec.choices))
 
 
@@ -199,9 +218,9 @@ def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | No
     if not then:
         problems.append(Problem(file, None, f"{rid}.then", "a rule needs an outcome (then)"))
         return None
-    rule = Rule(id=rid, label=spec.label, source=Source(spec.source.text, spec.source.status, spec.source.url),
-                when=spec.when, then=then, file=file, priority=spec.priority, start=spec.start, until=spec.until,
-                description=spec.description)
+    source = _source(spec.source)
+    rule = Rule(id=rid, labels=_labels(spec.label), source=source, when=spec.when, then=then, file=file,
+                priority=spec.priority, start=spec.start, until=spec.until, description=spec.description)
     if rule.kind == "exclude" and (rule.priority is None or not then.get("reason")):
         problems.append(Problem(file, None, rid, "an exclusion rule needs a reason and an integer priority"))
     if rule.kind != "formula" and rule.when is None:

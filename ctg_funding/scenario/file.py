@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError, Problem, validation_problems
 from ..files import read_text
+from ..i18n import _
 from ..inputs import cells
 from ..inputs.dataset import Dataset, load_dataset
 from ..inputs.model import Structure, Territory
@@ -137,13 +138,14 @@ def _override(name: str, raw: Any, base: Parameter, file: str) -> Parameter:
             values = [(ALWAYS, coerce_value(base.type, raw, base.choices))]
     except ValueError as exc:
         raise InputError([Problem(file, None, where, str(exc))]) from None
-    return base.overridden(tuple(values), Source(f"scenario {file}", "assumed"), file)
+    return base.overridden(tuple(values), Source(_("scenario {file}").format(file=file), "assumed"), file)
 
 
 def territory_overrides(territory: Territory, territory_file: str, rulebook: Rulebook) -> dict[str, Parameter]:
     """Parameters that a territory's own row or file fixes (its pilotage deadline)."""
     base = rulebook.parameters[required.DEADLINE_YEAR]
-    source = Source(f"{territory_file} of {territory.id} (pilotage_deadline_year)", "seed")
+    source = Source(_("{file} of {territory} (pilotage_deadline_year)").format(file=territory_file,
+                                                                               territory=territory.id), "seed")
     return {base.name: base.overridden(((ALWAYS, territory.pilotage_deadline_year),), source, territory_file)}
 
 
@@ -168,8 +170,8 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
 
 def scenario_for_dataset(dataset: Dataset, rulebook: Rulebook, years: tuple[int, int]) -> Scenario:
     """A scenario with no overrides and no changes: the dataset under the rules as they stand."""
-    sf = ScenarioFile(name=f"{dataset.label} (rules as they stand)", dataset=str(dataset.path),
-                      years=years)
+    name = _("{dataset} (rules as they stand)").format(dataset=dataset.label)
+    sf = ScenarioFile(name=name, dataset=str(dataset.path), years=years)
     return build_scenario(sf, dataset, rulebook, None)
 
 

@@ -130,7 +130,7 @@ def test_overpaid(tmp_path):
     explanation = finding["explanation"]
     assert explanation["amount"] == "1000.00" and explanation["eligible"] is True
     assert [r["id"] for r in explanation["rules"]] == ["R2.eaje", "R3.historical"]
-    assert any("N-1 CEJ amount 1000.00 EUR" in step for step in explanation["steps"])
+    assert any("N-1 CEJ amount €1,000.00" in step for step in explanation["steps"])
     assert data["summary"][0]["by_code"]["OVERPAID"] == 1
 
 

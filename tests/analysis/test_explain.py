@@ -71,5 +71,5 @@ def test_a_crèche_closing_mid_year_records_its_share_of_the_year(engine):
     assert part["amount"] == Fraction("96367.41") * 182 / 366
     assert str(data["amount"]) == "47920.41"
     sentences = explain_json(data)["steps"]
-    assert sentences[1] == ("N-1 CEJ amount 96367.41 EUR x 91/183 of the year = 47920.406066 EUR; the rest is "
+    assert sentences[1] == ("N-1 CEJ amount €96,367.41 x 91/183 of the year = €47,920.406066; the rest is "
                             "released (CLOSED)")

@@ -158,8 +158,9 @@ def test_explain_shows_rules_sources_parameters_and_arithmetic():
     assert result.exit_code == 0, result.output
     text = result.output
     assert "R4.post_capped" in text and "Caf de la Loire" in text
-    assert "pilotage.cap_per_etp = 30200" in text
-    assert "39260.00" in text and "2240.00" in text
+    assert "pilotage.cap_per_etp = 30,200 EUR/ETP" in text
+    # 30,200 EUR per ETP x 1.3 ETP = 39,260.00; 41,500.00 - 39,260.00 = 2,240.00 released (POST_CAPPED)
+    assert "€39,260.00" in text and "€2,240.00" in text
     data = run_json("explain", str(SCENARIOS / "cab-historical.yaml"), "COORD-WIMILLE", "--year", "2026")
     assert (data["eligible"], data["reason"], data["amount"]) == (False, "POST_NOT_CONVERTED", "0.00")
     assert any(r["id"] == "R4.post_not_converted" and r["status"] == "seed" for r in data["rules"])

@@ -248,7 +248,7 @@ def test_an_audit_of_a_year_no_ctg_covers_says_so():
     out = invoke("audit", str(ROOT / "data" / "cab"), "--year", "2026")
     assert out.exit_code == 1
     assert ("Warning: 2026: no CTG covers CTG-CAB-2021 this year" in out.output
-            and "1,920,528.00 EUR, is released" in out.output)
+            and "€1,920,528.00, is released" in out.output)
 
 
 def test_weights_of_zero_say_why_and_no_structure_is_eligible_for_nothing(tmp_path):
@@ -260,7 +260,7 @@ def test_weights_of_zero_say_why_and_no_structure_is_eligible_for_nothing(tmp_pa
     assert not any(a["eligible"] for a in eaje)
     assert {a["reason"] for a in eaje} >= {"ZERO_WEIGHT"}
     # The EAJE envelope, 1,122,004.94 (the N-1 CEJ amounts of the family), is released whole.
-    assert data_json["warnings"] == ["2026 EAJE: the whole envelope, 1,122,004.94 EUR, is released: no structure "
+    assert data_json["warnings"] == ["2026 EAJE: the whole envelope, €1,122,004.94, is released: no structure "
                                      "of the family can receive a share (none is eligible, or none has units or a "
                                      "weight above 0)"]
 

@@ -150,17 +150,17 @@ def test_a_disk_full_half_way_leaves_the_previous_report_whole(cab, tmp_path, mo
 
 
 def test_a_workbook_that_fails_half_way_leaves_the_previous_one_whole(cab, tmp_path, monkeypatch):
-    import openpyxl
+    import xlsxwriter
 
     _data, scenario = cab
     book = tmp_path / "report.xlsx"
     book.write_bytes(b"previous workbook")
 
-    def half_save(self, filename):
-        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
+    def half_close(self):
+        Path(self.filename).write_bytes(b"PK\x03\x04 half a zip")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", half_save)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", half_close)
     out = invoke("simulate", str(scenario), "--year", "2024", "--format", "xlsx", "--output", str(book))
     assert out.exit_code == 2 and "No space left on device" in out.output
     assert book.read_bytes() == b"previous workbook"

@@ -23,7 +23,7 @@ def test_explain_html_for_a_cab_post_links_its_rules_to_the_rules_page(tmp_path)
     assert "39,260.00" in page.words and "€39,260.00" in page.words
     assert "rules.html#R4.post_capped" in page.hrefs
     assert "rules.html#param-pilotage.cap_per_etp" in page.hrefs
-    assert "capped at 30200.00 EUR per ETP x 1.3 ETP" in page.words
+    assert "capped at €30,200.00 per ETP x 1.3 ETP = €39,260.00" in page.words
     assert_self_contained(html, page)
     other = ctg("explain", str(SCENARIOS / "cab-historical.yaml"), "COORD-SAINT-LEONARD", "--year", "2026",
                 "--format", "html", "--rules-page", "../doc/rules.html")

@@ -55,9 +55,9 @@ def test_the_rules_page_says_conditions_outcomes_values_and_structures_touched(r
     assert "not tested on structures (no condition)" in words
 
 
-def test_the_rules_page_in_french(tmp_path, french):
+def test_the_rules_page_in_french(tmp_path):
     out = tmp_path / "regles.html"
-    ctg("rules", "--format", "html", "--at", "2026-01-01", "--output", str(out))
+    ctg("rules", "--format", "html", "--at", "2026-01-01", "--output", str(out), "--lang", "fr")
     html = out.read_text(encoding="utf-8")
     words = Page(html).words
     assert '<html lang="fr">' in html

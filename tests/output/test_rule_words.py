@@ -103,7 +103,7 @@ def test_every_fact_field_has_a_meaning():
 
 
 def _rule(kind_then, **extra):
-    return Rule(id="RX.test", label="test", source=Source("a text", "assumed"), when=None, then=kind_then,
+    return Rule(id="RX.test", labels=(("en", "test"),), source=Source("a text", "assumed"), when=None, then=kind_then,
                 file="x.yaml", **extra)
 
 
