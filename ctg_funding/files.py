@@ -48,6 +48,7 @@ def replacing(target: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, _mode_for(final))  # mkstemp makes 0600: keep the file's mode, or the usual one
         os.replace(temporary, final)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
@@ -55,6 +56,16 @@ def replacing(target: Path) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The mode the written file gets: the replaced file's, else what the user's umask gives a new file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_text(target: Path, text: str, *, encoding: str = "utf-8") -> None:

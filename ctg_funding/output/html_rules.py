@@ -77,7 +77,7 @@ def _rule_card(rule: Rule, rulebook: Rulebook, at: dt.date, usage: RuleUsage | N
                                        for p in params) or None),
         (e(_("Source")), f"{e(rule.source.text)} {status_badge(rule.source.status)}"),
         # the rules give a description in English only: marked as such on a page in another language
-        (e(_("Details")), f'<span lang="en">{e(rule.description)}</span>' if rule.description else None),
+        (e(_("Details")), e(rule.description) if rule.description else None),
         (e(_("File")), f"<code>{e(rule.file)}</code>"),
     ]
     if usage is not None:

@@ -83,7 +83,7 @@ class RuleSpec(_Strict):
     priority: int | None = None
     start: dt.date | None = Field(default=None, alias="from")
     until: dt.date | None = None
-    description: str = ""
+    description: str | LabelSpec = ""
 
 
 class ParameterSpec(_Strict):
@@ -220,7 +220,8 @@ def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | No
         return None
     source = _source(spec.source)
     rule = Rule(id=rid, labels=_labels(spec.label), source=source, when=spec.when, then=then, file=file,
-                priority=spec.priority, start=spec.start, until=spec.until, description=spec.description)
+                priority=spec.priority, start=spec.start, until=spec.until,
+                descriptions=_labels(spec.description) if spec.description else ())
     if rule.kind == "exclude" and (rule.priority is None or not then.get("reason")):
         problems.append(Problem(file, None, rid, "an exclusion rule needs a reason and an integer priority"))
     if rule.kind != "formula" and rule.when is None:

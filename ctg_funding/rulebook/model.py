@@ -83,7 +83,13 @@ class Rule(_Labelled):
     priority: int | None = None
     start: dt.date | None = None
     until: dt.date | None = None
-    description: str = ""
+    descriptions: tuple[tuple[str, str], ...] = ()  # (language, text), as labels
+
+    @property
+    def description(self) -> str:
+        """The rule's longer description in the interface's language ("" when the rules give none)."""
+        own = dict(self.descriptions)
+        return own.get(language(), own.get("en", ""))
 
     @property
     def kind(self) -> str:

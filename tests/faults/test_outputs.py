@@ -240,3 +240,20 @@ def test_a_generate_that_fails_half_way_leaves_no_partial_dataset(tmp_path, monk
     assert written == ["territories.csv"]
     assert list((tmp_path / "national").iterdir()) == []  # nothing of the half-written dataset
     assert [p.name for p in tmp_path.iterdir()] == ["national"]  # nor its temporary folder
+
+
+def test_a_report_keeps_the_mode_of_the_file_it_replaces_or_gets_the_usual_one(tmp_path):
+    # Written through a temporary file (created 0600), a report must still be readable as before.
+    shared = tmp_path / "shared.json"
+    shared.write_text("{}", encoding="utf-8")
+    shared.chmod(0o640)
+    args = ["simulate", str(ROOT / "scenarios" / "cab-per-unit.yaml"), "--year", "2026", "--format", "json"]
+    assert invoke(*args, "-o", str(shared)).exit_code == 0
+    assert shared.stat().st_mode & 0o777 == 0o640
+    new = tmp_path / "new.json"
+    umask = os.umask(0o022)
+    try:
+        assert invoke(*args, "-o", str(new)).exit_code == 0
+    finally:
+        os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o644
