@@ -22,8 +22,6 @@ from ..simulation import choose_engine, simulate
 from .options import (
     Presentation,
     check_output,
-    csv_dialect_option,
-    engine_option,
     format_option,
     guarded,
     lang_option,
@@ -31,13 +29,10 @@ from .options import (
     output_option,
     parse_years,
     progress,
-    quiet_option,
     report_warnings,
     rules_inputs,
-    rules_option,
+    run_options,
     scenario_inputs,
-    strict_option,
-    wide_option,
     write_output,
 )
 
@@ -70,12 +65,7 @@ def load_target(path: Path, year_text: str, rules_dir: Path | None) -> tuple[Sce
               help="One year (2024) or a range (2022..2026); within the scenario's years for a scenario.")
 @format_option
 @output_option
-@engine_option
-@quiet_option
-@strict_option
-@rules_option
-@csv_dialect_option
-@wide_option
+@run_options
 @guarded
 def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: str | None, quiet: bool,
           strict: bool, rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:

@@ -29,7 +29,6 @@ from .options import (
     Presentation,
     check_output,
     csv_dialect_option,
-    engine_option,
     format_option,
     guarded,
     lang_option,
@@ -37,10 +36,10 @@ from .options import (
     output_option,
     parse_years,
     progress,
-    quiet_option,
     report_warnings,
     rules_inputs,
     rules_option,
+    run_options,
     scenario_inputs,
     strict_option,
     wide_option,
@@ -90,12 +89,7 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
 @format_option
 @output_option
 @click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) within the scenario.")
-@engine_option
-@quiet_option
-@strict_option
-@rules_option
-@csv_dialect_option
-@wide_option
+@run_options
 @guarded
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
              strict: bool, rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
@@ -131,12 +125,7 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @click.option("--only-changed", is_flag=True, help="Leave out the rows with no difference.")
 @click.option("--format", "fmt", type=click.Choice((*writers.FORMATS, "html")), default="table", show_default=True)
 @output_option
-@engine_option
-@quiet_option
-@strict_option
-@rules_option
-@csv_dialect_option
-@wide_option
+@run_options
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
             output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None,

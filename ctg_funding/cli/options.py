@@ -248,3 +248,12 @@ engine_option = click.option(
     "--engine", type=click.Choice(("durable", "vector")), default=None,
     help="Rules evaluator: durable (the reference) or vector (national scale). Default: durable up to "
          "10,000 structure-years, vector above.")
+
+
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command that computes figures takes: --engine, --quiet, --strict, --rules,
+    --csv-dialect and --wide (in that order in its signature, after its own)."""
+    for option in reversed((engine_option, quiet_option, strict_option, rules_option, csv_dialect_option,
+                            wide_option)):
+        command = option(command)
+    return command
