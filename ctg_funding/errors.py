@@ -54,7 +54,7 @@ def validation_problems(exc: Any, file: str, *, row: int | None = None, prefix: 
         if name_of is not None:
             key = name_of(loc)
         else:
-            key = ".".join(str(x) for x in loc) or None
+            key = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".") or None
             if prefix:
                 key = f"{prefix}.{key}" if key else prefix
         message = _PLAIN.get(err["type"], err["msg"])

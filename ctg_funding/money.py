@@ -6,7 +6,7 @@ the one place where cents, euros and their text forms meet.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 CENT = Decimal("0.01")
@@ -33,9 +33,13 @@ def round_cents(exact: Fraction) -> Decimal:
 
 
 def fmt_fraction(value: Fraction, places: int = 2) -> str:
-    """An exact figure written with `places` decimals, rounded half to even."""
-    q = Decimal(1).scaleb(-places)
-    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(q, rounding=ROUND_HALF_EVEN))
+    """An exact figure written with `places` decimals, rounded half to even, however large or small (integer
+    arithmetic: no Decimal context can overflow)."""
+    scaled = round(Fraction(value) * 10**places)  # Fraction rounds half to even, exactly
+    sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
+    if not places:
+        return sign + digits
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
 def fmt_units(value: Fraction) -> str:

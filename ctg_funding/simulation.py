@@ -18,8 +18,11 @@ from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .allocation.trajectoire import Growth, eligible_places, growth_of, payment_year, trajectoire_lines
 from .engine import Evaluation, evaluate
 from .engine.compile import compile_rulebook, params_used
+from .errors import InputError, Problem
 from .inputs.model import ENVELOPE_LINES
+from .money import ZERO
 from .rulebook import Rulebook, required
+from .rulebook.weights import WeightError
 from .scenario.file import Scenario, weight_fields
 from .scenario.structure_years import StructureYear, first_days, structure_years
 
@@ -127,6 +130,15 @@ class SimulationResult:
 def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "durable",
              progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Allocate every year of the scenario (or the `years` given)."""
+    try:
+        return _simulate_gc(scenario, years, engine, progress)
+    except WeightError as exc:  # the scenario's weight expression failed on a structure: say which file
+        name = scenario.path.name if scenario.path else "scenario"
+        raise InputError([Problem(name, None, f"parameters.{required.WEIGHT}", str(exc))]) from None
+
+
+def _simulate_gc(scenario: Scenario, years: list[int] | None, engine: str,
+                 progress: Callable[[int, int], None] | None) -> SimulationResult:
     if engine != "vector":
         return _simulate(scenario, years, engine, progress)
     # At national scale the run creates millions of small objects and no reference cycle: the cyclic garbage
@@ -182,8 +194,24 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
                                               evaluations, growths))
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
+        result.warnings.extend(_uncovered(year, by_year.get(year, []), evaluations, yr.envelopes))
         result.warnings.extend(yr.warnings)
     return result
+
+
+def _uncovered(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation],
+               envelopes: list[Envelope]) -> list[Warning]:
+    """A territory-year that no CTG covers (R1 fired on every structure): one warning with its whole envelope,
+    so that the output says why nobody receives anything."""
+    covered: dict[str, bool] = {}
+    for sy in sys_:
+        off = required.CTG_NOT_IN_FORCE in evaluations[sy.id].fired
+        covered[sy.territory_id] = covered.get(sy.territory_id, False) or not off
+    out = []
+    for tid in sorted(t for t, c in covered.items() if not c):
+        total = sum((e.envelope for e in envelopes if e.territory == tid), ZERO)
+        out.append(Warning(year, "", tid, policy.CTG_OFF, amount=total))
+    return out
 
 
 def _plancher(year: int, lines: list[Line], evaluations: dict[str, Evaluation], territory_of: dict[str, str],

@@ -45,7 +45,11 @@ def load_yaml(text: str, name: str) -> Any:
     """Parse YAML text; raise InputError naming `name` and the line for any syntax error or repeated key."""
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character...)
+        line = text[:exc.position].count("\n") + 1
+        raise InputError([Problem(name, line, None, f"invalid character {exc.character!r} in a YAML file: "
+                                                    "remove it, or save the file again as plain text")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError([Problem(name, mark.line + 1 if mark else None, None, f"invalid YAML: {problem}")]) from None
+        raise InputError([Problem(name, mark.line + 1 if mark else 1, None, f"invalid YAML: {problem}")]) from None

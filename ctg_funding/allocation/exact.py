@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InputError, Problem
 from ..money import ZERO, money, to_cents
-from ..rulebook import Rulebook, required
+from ..rulebook import Rulebook
 from ..rulebook.weights import WeightError, evaluate_weight, parse_weight
 from . import policy
 from .policy import FamilyPolicy
@@ -81,17 +80,20 @@ def allocate_family(pol: FamilyPolicy, envelope: Fraction, members: Sequence[Any
     if pol.floor:
         env.floor = pol.floor
         if _apply_floor(eligible, Fraction(pol.floor), env):
-            out.warnings.append(Warning(year, family, territory, policy.FLOOR_UNMET, pol.floor, env.floor_deficit,
-                                        env.floor_excess))
+            out.warnings.append(Warning(year, family, territory, policy.FLOOR_UNMET, floor=pol.floor,
+                                        deficit=env.floor_deficit, excess=env.floor_excess))
     if pol.destination == "redistribute":
         _redistribute(eligible, released, env)
     for ln, sy, ev in zip(lines, members, evs, strict=True):
-        ln.rules = policy.line_rules(ev.fired, ev.formulas, pol.method, 0 < sy.open_days < sy.year_days,
-                                     ln.eligible and bool(env.floor_deficit), bool(ln.extra),
-                                     pol.renewed_from is not None)
+        ln.rules = policy.line_rules(ev, pol.method, ln.eligible, ln.reason, pro_rata=0 < sy.open_days < sy.year_days,
+                                     capped=ln.capped, floored=ln.eligible and bool(env.floor_deficit),
+                                     received=bool(ln.extra), renewed=pol.renewed_from is not None)
     _round(lines, released, env)
     for r in released:
         r.territory = territory
+        if r.structure_id is None:
+            out.warnings.append(Warning(year, family, territory, policy.RELEASED_WHOLE, amount=r.amount,
+                                        reason=r.reason))
     out.lines.extend(lines)
     out.released.extend(released)
     out.envelopes.append(env)
@@ -161,12 +163,12 @@ def _weights(lines: list[Line], members: Sequence[Any], pol: FamilyPolicy, weigh
         try:
             w = evaluate_weight(tree, weights.of(sy))
         except WeightError as exc:
-            raise InputError([Problem("scenario", None, f"parameters.{required.WEIGHT}",
-                                      f"{exc} for {sy.structure.id} in {pol.year}")]) from None
+            raise WeightError(f"{exc} for {sy.structure.id} in {pol.year}") from None
         if w < 0:
-            raise InputError([Problem("scenario", None, f"parameters.{required.WEIGHT}",
-                                      f"weight {text!r} is negative ({w}) for {sy.structure.id} in {pol.year}")])
+            raise WeightError(f"weight {text!r} is negative ({w}) for {sy.structure.id} in {pol.year}")
         line.weight = w
+        if not w:
+            line.eligible, line.reason = False, policy.NO_SHARE_ZERO_WEIGHT
 
 
 def _per_unit(lines: list[Line], envelope: Fraction, pol: FamilyPolicy, members: Sequence[Any], evs: Sequence[Any],
@@ -176,6 +178,8 @@ def _per_unit(lines: list[Line], envelope: Fraction, pol: FamilyPolicy, members:
         _weights(lines, members, pol, weights)
     total = Fraction(0)
     for line in lines:
+        if line.eligible and not line.units:
+            line.eligible, line.reason = False, policy.NO_SHARE_NO_UNITS
         if line.eligible:
             if line.weight is None:
                 line.weight = Fraction(1)

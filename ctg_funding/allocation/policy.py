@@ -13,12 +13,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from ..inputs.model import Period
 from ..rulebook import Rulebook, required
 from .renewal import FIRST, Base, period_index
 
-FLOOR_UNMET = "floor_unmet"  # the kind of warning for a floor that the structures above it cannot pay for
+# Kinds of warning (results.Warning).
+FLOOR_UNMET = "floor_unmet"  # a floor that the structures above it cannot pay for
+RELEASED_WHOLE = "released_whole"  # a family's whole envelope released: nobody could share it
+CTG_OFF = "ctg_not_in_force"  # a year that no CTG of a territory covers
+
+# Why a structure that passes R3 receives nothing under per_unit or weighted: its line says so (not eligible,
+# with this reason) rather than "eligible, 0.00".
+NO_SHARE_NO_UNITS = "NO_UNITS"  # no units (pro rata temporis) in the year
+NO_SHARE_ZERO_WEIGHT = "ZERO_WEIGHT"  # the weight expression gives it 0
 
 
 @dataclass(frozen=True)
@@ -78,13 +87,20 @@ def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[s
                         base.year)
 
 
-def line_rules(fired: Iterable[str], formulas: Iterable[str], method: str, pro_rata: bool, floored: bool,
-               received: bool, renewed: bool = False) -> list[str]:
-    """The rules a line cites: those that fired on it (but formula rules, which have their own line), pro rata
-    temporis, the renewal its envelope and N-1 amount come from, the method, the floor when it moved amounts, and
-    the released amounts it received."""
-    skip = set(formulas)
-    rules = [r for r in fired if r not in skip]
+def line_rules(evaluation: Any, method: str, eligible: bool, reason: str | None, *, pro_rata: bool, capped: bool,
+               floored: bool, received: bool, renewed: bool = False) -> list[str]:
+    """The rules that decided a line's amount. Not eligible: the rule that gave its family and the one that gave
+    its reason (with the method when the method left it nothing: NO_UNITS, ZERO_WEIGHT). Eligible: the rules that
+    fired on it but formula rules (they have their own line) and a cap that did not cut, then pro rata temporis,
+    the renewal its envelope and N-1 amount come from (R7), the method, the floor when it moved amounts, the
+    released amounts it received."""
+    if not eligible:
+        rules = [evaluation.classify_rule, *([evaluation.reason_rule] if evaluation.reason_rule else [])]
+        if reason in (NO_SHARE_NO_UNITS, NO_SHARE_ZERO_WEIGHT):
+            rules.append(required.METHOD_RULES[method])
+        return rules
+    skip = set(evaluation.formulas) | ({evaluation.cap_rule} if evaluation.cap_rule and not capped else set())
+    rules = [r for r in evaluation.fired if r not in skip]
     if pro_rata:
         rules.append(required.PRO_RATA_TEMPORIS)
     if renewed:

@@ -99,15 +99,19 @@ class Envelope:
 
 @dataclass(frozen=True, order=True)
 class Warning:
-    """Something a finance officer must know about a family-year (e.g. a floor that cannot be met)."""
+    """Something a finance officer must know about a year, a territory or a family-year: a floor that cannot be
+    met (`floor_unmet`), an envelope that nobody could share and was released whole (`released_whole`), a year
+    that no CTG of a territory covers (`ctg_not_in_force`)."""
 
     year: int
-    family: str
+    family: str  # "" for a whole territory-year
     territory: str
     kind: str
-    floor: Decimal
-    deficit: Fraction
-    excess: Fraction
+    floor: Decimal = ZERO
+    deficit: Fraction = Fraction(0)
+    excess: Fraction = Fraction(0)
+    amount: Decimal = ZERO
+    reason: str = ""
 
 
 @dataclass

@@ -118,6 +118,7 @@ class _Groups:
     yd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     big_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     scale: int = 1
+    reasons: list[str | None] = field(default_factory=list)  # per row: the evaluation's, or why no share
 
     @property
     def n(self) -> int:
@@ -190,6 +191,7 @@ def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cent
     gr = _group(sys_, evaluations, n1_cents)
     _read_figures(gr)
     _decide(gr, rulebook_of, bases)
+    _no_share(gr)
     am = _methods(gr, rulebook_of)
     items = _released(gr, am, rulebook_of)
     warnings = _floors(gr, am, items)
@@ -249,6 +251,15 @@ def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[
                                              base)
         gr.policies.append(memo[key])
         gr.routed[g] = memo[key].exact_only
+
+
+def _no_share(gr: _Groups) -> None:
+    """Under per_unit, a row that passes R3 but has no units receives nothing: not eligible, NO_UNITS (as the
+    exact allocator says)."""
+    gr.reasons = [ev.reason for ev in gr.evs]
+    per_unit = np.array([p.method != "historical" for p in gr.policies])[gr.g_of] & ~gr.routed[gr.g_of]
+    for i in np.flatnonzero(per_unit & gr.elig & (gr.big_u == 0)).tolist():
+        gr.elig[i], gr.reasons[i] = False, policy.NO_SHARE_NO_UNITS
 
 
 def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
@@ -355,8 +366,9 @@ def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
             else:
                 new = np.zeros(len(idx), dtype=object)
                 rescale, am.den[g] = mult, d1
-            warnings[g] = Warning(gr.g_year[g], gr.g_fam[g], gr.g_terr[g], policy.FLOOR_UNMET, pol.floor,
-                                  *am.floors[g])
+            deficit, excess = am.floors[g]
+            warnings[g] = Warning(gr.g_year[g], gr.g_fam[g], gr.g_terr[g], policy.FLOOR_UNMET, floor=pol.floor,
+                                  deficit=deficit, excess=excess)
         am.num[s:e] = am.num[s:e] * rescale
         am.num[idx] = new
         if len(items.group):
@@ -414,21 +426,25 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
 
 def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor,
-    renewal): lines with the same rules share one list."""
+    cap, eligibility, renewal, reason): lines with the same rules share one list."""
     g_of, evs = gr.g_of, gr.evs
     fired_code = pd.factorize(np.fromiter((id(ev.fired) for ev in evs), dtype=np.int64, count=gr.n))[0]
     methods = [p.method for p in gr.policies]
     method_code = np.array([list(required.METHOD_RULES).index(m) for m in methods], dtype=np.int64)[g_of]
     renewed = np.array([p.renewed_from is not None for p in gr.policies], dtype=bool)[g_of]
     prorata = (gr.od > 0) & (gr.od < gr.yd)
-    combined = (((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows) * 2 + renewed
+    reason_code = pd.factorize(_objects(gr.reasons))[0]
+    combined = ((((((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows) * 2 + am.capped) * 2
+                 + gr.elig) * 2 + renewed) * (reason_code.max(initial=0) + 1) + reason_code
     keys_u, first, inverse = np.unique(combined[rows], return_index=True, return_inverse=True)
     rules_of = []
     for k in range(len(keys_u)):
         i = int(rows[first[k]])
         ev = evs[i]
-        rules_of.append(policy.line_rules(ev.fired, ev.formulas, methods[g_of[i]], bool(prorata[i]),
-                                          bool(am.floor_rows[i]), False, bool(renewed[i])))
+        rules_of.append(policy.line_rules(ev, methods[g_of[i]], bool(gr.elig[i]), gr.reasons[i],
+                                          pro_rata=bool(prorata[i]), capped=bool(am.capped[i]),
+                                          floored=bool(am.floor_rows[i]), received=False,
+                                          renewed=bool(renewed[i])))
     return [rules_of[k] for k in inverse.reshape(-1).tolist()]
 
 
@@ -447,7 +463,7 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     renewed_col = np.array([p.renewed_from for p in gr.policies] + [None], dtype=object)[:-1][g_rows]
     columns = (
         pick(gr.years).tolist(), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
-        [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), [ev.reason for ev in sel],
+        [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), pick(_objects(gr.reasons)).tolist(),
         _line_rules(gr, am, rows), methods[g_rows].tolist(), np.where(pu, ONE, None).tolist(),
         np.where(pu, rate_col, None).tolist(), pick(am.capped).tolist(),
         pick(gr.big_u).tolist(), (pick(gr.yd) * gr.scale).tolist(), pick(gr.a_cents).tolist(),
@@ -456,6 +472,13 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
         pick(cap_col).tolist(), renewed_col.tolist(),
     )
     return list(map(PackedLine._make, zip(*columns, strict=True)))
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """A list as a one-dimensional object array (whatever its items are)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:
@@ -507,6 +530,9 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
             released_cents += c
             out[year].released.append(Released(year, family, sid, reason, Fraction(items.num[k], am.den[g] * 100),
                                                rules=list(rules), amount=money(c), territory=tid))
+            if sid is None:
+                out[year].warnings.append(Warning(year, family, tid, policy.RELEASED_WHOLE, amount=money(c),
+                                                  reason=reason))
         env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
         out[year].envelopes.append(env)
         if g in warnings:

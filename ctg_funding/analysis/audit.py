@@ -16,10 +16,11 @@ from typing import Any
 
 from ..allocation.results import Line as AllocationLine
 from ..errors import InputError, Problem
+from ..i18n import _
+from ..i18n import fmt_money as _eur
 from ..inputs.dataset import Dataset
 from ..inputs.model import ENVELOPE_LINES, Payment
 from ..money import CENT, ZERO, money, to_cents
-from ..money import fmt_eur as _eur
 from ..rulebook import required
 from ..simulation import SimulationResult
 from .explain import explanation as explain
@@ -174,7 +175,7 @@ def _payments_text(records: list[PaymentRecord]) -> str:
     if len(records) <= 1:
         return ""
     parts = [_eur(r.amount) + (f" ({r.note})" if r.note else "") for r in records]
-    return f" in {len(records)} payments: {' + '.join(parts)}"
+    return " " + _("in {n} payments: {parts}").format(n=len(records), parts=" + ".join(parts))
 
 
 def audit(result: SimulationResult, payments: list[Payment]) -> AuditResult:
@@ -220,22 +221,26 @@ def _structure_finding(result: SimulationResult, key: Key, expected: Decimal, pa
     diff = paid - expected
     how = _payments_text(records)
     if code == UNKNOWN_STRUCTURE:
-        note = (f"{_eur(paid)} paid on the {line} line{how} to {sid}, which is not a structure of the dataset "
-                "(nor one the scenario opens): nothing can be due to it")
+        note = _("{paid} paid on the {line} line{how} to {sid}, which is not a structure of the dataset (nor one "
+                 "the scenario opens): nothing can be due to it").format(paid=_eur(paid), line=line, how=how, sid=sid)
         return Finding(year, sid, None, line, expected, paid, code, None, note, records,
                        _unknown_explanation(result, sid, year, line))
     if code == PAID_INELIGIBLE:
-        note = f"not eligible in {year} ({reason}): nothing is due on the {line} line, {_eur(paid)} paid{how}"
+        note = _("not eligible in {year} ({reason}): nothing is due on the {line} line, {paid} paid{how}").format(
+            year=year, reason=reason, line=line, paid=_eur(paid), how=how)
     elif code == NOT_PAID:
-        note = f"{_eur(expected)} due on the {line} line, nothing paid"
+        note = _("{expected} due on the {line} line, nothing paid").format(expected=_eur(expected), line=line)
         if records:
-            note += f" (net of {len(records)} payments: {' + '.join(_eur(r.amount) for r in records)})"
+            note += " " + _("(net of {n} payments: {parts})").format(
+                n=len(records), parts=" + ".join(_eur(r.amount) for r in records))
     elif code == OVERPAID:
-        note = f"paid {_eur(paid)}{how}, {_eur(diff)} more than the {_eur(expected)} due on the {line} line"
+        note = _("paid {paid}{how}, {diff} more than the {expected} due on the {line} line").format(
+            paid=_eur(paid), how=how, diff=_eur(diff), expected=_eur(expected), line=line)
         if expected == 0 and main is not None and main.line != line:
-            note += f" (its amount is due on the {main.line} line)"
+            note += " " + _("(its amount is due on the {line} line)").format(line=main.line)
     else:
-        note = f"paid {_eur(paid)}{how}, {_eur(-diff)} less than the {_eur(expected)} due on the {line} line"
+        note = _("paid {paid}{how}, {diff} less than the {expected} due on the {line} line").format(
+            paid=_eur(paid), how=how, diff=_eur(-diff), expected=_eur(expected), line=line)
     return Finding(year, sid, main.family if main else None, line, expected, paid, code, reason, note, records,
                    explain(result, sid, year))
 
@@ -245,9 +250,9 @@ def _unknown_explanation(result: SimulationResult, sid: str, year: int, line: st
     return {
         "scenario": sc.name, "rules_version": result.rules_version, "dataset_sha256": result.dataset_sha256,
         "year": year, "structure": None, "audited_line": line, "amount": ZERO,
-        "steps": [f"{sid} is not among the {len(sc.structures)} structures of the dataset "
-                  f"{sc.dataset.label} and the scenario opens no structure with this id",
-                  "no rule can give it an amount: expected 0.00 EUR"],
+        "steps": [_("{sid} is not among the {n} structures of the dataset {dataset} and the scenario opens no "
+                    "structure with this id").format(sid=sid, n=len(sc.structures), dataset=sc.dataset.label),
+                  _("no rule can give it an amount: expected {amount}").format(amount=_eur(ZERO))],
     }
 
 
@@ -297,20 +302,23 @@ def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, 
     base = [{"structure_id": ln.structure_id, "year": env.renewed_from, "amount": money(to_cents(ln.n1_amount))}
             for ln in sorted(lines, key=lambda x: x.structure_id) if renewed and ln.n1_amount]
     steps = [
-        f"envelope {fy.family} {fy.year} = what the family's structures were allocated in {env.renewed_from}, the "
-        f"last year of the previous CTG ({len(base)} structures) = {_eur(env.envelope)} (R7.renewal)" if renewed
-        else f"envelope {fy.family} {fy.year} = the N-1 amounts of the family's {len(actions)} CEJ actions "
-        f"= {_eur(env.envelope)} (R1.envelope)",
-        f"allocated by the rules in {fy.year}: {_eur(env.allocated)}; released: {_eur(env.released)}"
-        + (f"; redistributed: {_eur(env.redistributed)}" if env.redistributed else ""),
-        f"paid to the family's structures on the {' and '.join(line_names)} line: {_eur(fy.paid)} "
-        f"({len([b for b in by_structure if b['paid']])} structures)",
-        f"paid - envelope = {_eur(excess)} above the envelope",
+        (_("envelope {family} {year} = what the family's structures were allocated in {base_year}, the last year "
+           "of the previous CTG ({n} structures) = {amount} (R7.renewal)").format(
+            family=fy.family, year=fy.year, base_year=env.renewed_from, n=len(base), amount=_eur(env.envelope))
+         if renewed else
+         _("envelope {family} {year} = the N-1 amounts of the family's {n} CEJ actions = {amount} "
+           "(R1.envelope)").format(family=fy.family, year=fy.year, n=len(actions), amount=_eur(env.envelope))),
+        _("allocated by the rules in {year}: {allocated}; released: {released}").format(
+            year=fy.year, allocated=_eur(env.allocated), released=_eur(env.released))
+        + ("; " + _("redistributed: {amount}").format(amount=_eur(env.redistributed)) if env.redistributed else ""),
+        _("paid to the family's structures on the {lines} line: {paid} ({n} structures)").format(
+            lines=_(" and ").join(line_names), paid=_eur(fy.paid), n=len([b for b in by_structure if b["paid"]])),
+        _("paid - envelope = {excess} above the envelope").format(excess=_eur(excess)),
     ]
     gaps = [b for b in by_structure if b["difference"]]
     if gaps:
-        steps.append("structures paid other than their amount: " + "; ".join(
-            f"{b['structure_id']} {b['difference']:+,.2f}" for b in gaps))
+        steps.append(_("structures paid other than their amount: ") + "; ".join(
+            f"{b['structure_id']} {'+' if b['difference'] > 0 else ''}{_eur(b['difference'])}" for b in gaps))
     explanation = {
         "scenario": sc.name, "rules_version": result.rules_version, "dataset_sha256": result.dataset_sha256,
         "year": fy.year, "family": fy.family, "lines": line_names, "method": env.method,
@@ -329,8 +337,9 @@ def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, 
         "steps": steps,
         "amount": env.envelope,
     }
-    note = (f"payments to the {fy.family} structures {_eur(fy.paid)} exceed the family's {fy.year} envelope "
-            f"{_eur(fy.envelope)} by {_eur(excess)}")
+    note = _("payments to the {family} structures {paid} exceed the family's {year} envelope {envelope} by "
+             "{excess}").format(family=fy.family, paid=_eur(fy.paid), year=fy.year, envelope=_eur(fy.envelope),
+                                excess=_eur(excess))
     return Finding(fy.year, None, fy.family, line_names[0] if len(line_names) == 1 else None, fy.envelope, fy.paid,
                    ENVELOPE_EXCEEDED, None, note, [], explanation)
 

@@ -38,15 +38,10 @@ class Comparison:
     b: SimulationResult
     by: str
     years: list[int]
-    rows: list[Row]
-
-    @property
-    def total_a(self) -> Decimal:
-        return sum((r.a for r in self.rows), ZERO)
-
-    @property
-    def total_b(self) -> Decimal:
-        return sum((r.b for r in self.rows), ZERO)
+    rows: list[Row]  # the rows shown (all of them, or those that changed)
+    total_a: Decimal  # over every row, shown or not
+    total_b: Decimal
+    hidden: int = 0  # rows left out by only_changed (no difference)
 
 
 def _keyer(result: SimulationResult, by: str):
@@ -92,16 +87,21 @@ def totals(result: SimulationResult, by: str, years: list[int]) -> dict[str, tup
 
 def compare(a: SimulationResult, b: SimulationResult, by: str, years: list[int],
             only_changed: bool = False) -> Comparison:
-    """Every key of either side, sorted by the largest absolute difference, then by key."""
+    """Every key of either side (or only those that changed), sorted by the largest absolute difference, then by
+    key (by year: in year order); the totals are over every key."""
     ta, tb = totals(a, by, years), totals(b, by, years)
     rows = []
     for key in set(ta) | set(tb):
         label = (tb.get(key) or ta.get(key))[0]
         rows.append(Row(key, label, ta.get(key, ("", ZERO))[1], tb.get(key, ("", ZERO))[1]))
-    if only_changed:
-        rows = [r for r in rows if r.difference]
-    rows.sort(key=lambda r: (-abs(r.difference), r.key))
-    return Comparison(a=a, b=b, by=by, years=years, rows=rows)
+    total_a, total_b = sum((r.a for r in rows), ZERO), sum((r.b for r in rows), ZERO)
+    shown = [r for r in rows if r.difference] if only_changed else rows
+    if by == "year":
+        shown.sort(key=lambda r: r.key)
+    else:
+        shown.sort(key=lambda r: (-abs(r.difference), r.key))
+    return Comparison(a=a, b=b, by=by, years=years, rows=shown, total_a=total_a, total_b=total_b,
+                      hidden=len(rows) - len(shown))
 
 
 def envelope_totals(result: SimulationResult, years: list[int]) -> dict[str, Decimal]:

@@ -12,7 +12,11 @@ from .commands import compare, explain, generate, rules, simulate, validate
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ctg_funding")
 def main() -> None:
-    """Caf bonus territoire CTG: convert CEJ amounts, redistribute them, explain and audit every euro."""
+    """Caf bonus territoire CTG: convert CEJ amounts, redistribute them, explain and audit every euro.
+
+    Each command's help (ctg COMMAND --help) says what its arguments are, where its data comes from, and gives
+    an example. The formats are described in docs/.
+    """
 
 
 for _command in (audit, compare, explain, generate, rules, simulate, validate):

@@ -14,6 +14,7 @@ import click
 from ..analysis.compare import VIEWS, compare_views, envelope_totals
 from ..analysis.explain import explanation
 from ..errors import InputError, Problem
+from ..i18n import _
 from ..inputs.dataset import load_dataset
 from ..output import compare as compare_out
 from ..output import simulate as simulate_out
@@ -25,57 +26,98 @@ from ..scenario.file import load_scenario, schema_of
 from ..simulation import choose_engine
 from ..simulation import simulate as run
 from .options import (
-    engine_option,
+    Presentation,
+    check_output,
+    csv_dialect_option,
     format_option,
     guarded,
+    lang_option,
     load_rules,
     output_option,
     parse_years,
     progress,
-    quiet_option,
+    report_warnings,
+    rules_inputs,
     rules_option,
+    run_options,
+    scenario_inputs,
+    strict_option,
+    wide_option,
     write_output,
 )
 
 
 @click.command()
+@lang_option
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @output_option
+@strict_option
 @rules_option
+@wide_option
 @guarded
-def validate(dataset: Path, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
-    """Check a dataset (folder or .xlsx) and report every problem at once."""
+def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_dir: Path | None,
+             wide: bool) -> None:
+    """Check a dataset (folder or .xlsx) and report every problem at once; implausible values are warnings
+    (errors with --strict).
+
+    DATASET is a folder of CSV files (territory.yaml or territories.csv, collectivites.csv, structures.csv,
+    cej.csv, and optionally activity.csv and payments.csv) or one .xlsx workbook with those sheets: see
+    docs/datasets.md. Each problem names its file, row and column.
+
+    \b
+    Examples:
+      ctg validate data/cab
+      ctg validate data/cab --format json --output problems.json
+    """
+    check_output(output, [dataset, *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
-    summary = validate_out.dataset_summary(load_dataset(dataset, schema_of(rulebook)), rulebook)
+    ds = load_dataset(dataset, schema_of(rulebook))
+    if strict and ds.warnings:
+        raise InputError(ds.warnings)
+    summary = validate_out.dataset_summary(ds, rulebook)
     if fmt == "json":
         writers.emit(writers.to_json(summary), output)
     else:
-        writers.emit(writers.render_tables(validate_out.summary_tables(summary)), output)
+        writers.emit(writers.render_tables(validate_out.summary_tables(summary),
+                                           None if wide else writers.TERMINAL_WIDTH), output)
 
 
 @click.command()
+@lang_option
 @click.argument("scenario", type=click.Path(path_type=Path))
 @format_option
 @output_option
 @click.option("--year", "year_text", help="One year (2026) or a range (2022..2026) within the scenario.")
-@engine_option
-@quiet_option
-@rules_option
+@run_options
 @guarded
 def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | None, engine: str | None, quiet: bool,
-             rules_dir: Path | None) -> None:
-    """Allocate the bonus territoire per structure and year, with totals and the envelope check."""
+             strict: bool, rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
+    """Allocate the bonus territoire per structure and year, with totals and the envelope check.
+
+    SCENARIO is a scenario file (scenarios/*.yaml, see docs/scenarios.md): it names its dataset (the N-1 CEJ
+    amounts of cej.csv make each family's envelope), its years, the parameters it overrides (the redistribution
+    method...) and its dated changes. The rules come from rules/*.yaml (or --rules DIR).
+
+    \b
+    Examples:
+      ctg simulate scenarios/cab-per-unit.yaml --year 2026
+      ctg simulate scenarios/cab-historical.yaml --format xlsx --output cab-historical.xlsx
+    """
+    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
+    report_warnings([sc.dataset], strict)
     years = parse_years(year_text, sc.years)
     with progress(quiet, "simulate") as step:
         result = run(sc, years, engine=choose_engine(sc, years, engine), progress=step)
     tables = simulate_out.simulate_tables(result)
     write_output(fmt, output, tables, simulate_out.simulate_json(result),
-                 csv_table=next(t for t in tables if t.sheet == "allocations"))
+                 csv_table=next(t for t in tables if t.sheet == "allocations"),
+                 provenance=simulate_out.provenance_rows(result), how=Presentation(csv_dialect, wide))
 
 
 @click.command()
+@lang_option
 @click.argument("scenario_a", type=click.Path(path_type=Path))
 @click.argument("scenario_b", type=click.Path(path_type=Path))
 @click.option("--by", type=click.Choice(VIEWS), default="commune", show_default=True, help="Group amounts by.")
@@ -83,15 +125,25 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 @click.option("--only-changed", is_flag=True, help="Leave out the rows with no difference.")
 @click.option("--format", "fmt", type=click.Choice((*writers.FORMATS, "html")), default="table", show_default=True)
 @output_option
-@engine_option
-@quiet_option
-@rules_option
+@run_options
 @guarded
 def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, only_changed: bool, fmt: str,
-            output: Path | None, engine: str | None, quiet: bool, rules_dir: Path | None) -> None:
-    """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family..."""
+            output: Path | None, engine: str | None, quiet: bool, strict: bool, rules_dir: Path | None,
+            csv_dialect: str | None, wide: bool) -> None:
+    """Two redistributions side by side, with the difference B - A, by structure, commune, manager, family...
+
+    SCENARIO_A and SCENARIO_B are scenario files (scenarios/*.yaml); both are computed over the years they
+    share (or --year within them), each on its own dataset, and every line counts (the new-places line too).
+
+    \b
+    Examples:
+      ctg compare scenarios/cab-historical.yaml scenarios/cab-per-unit.yaml --by commune --year 2026
+      ctg compare scenarios/cab-historical.yaml scenarios/cab-per-unit.yaml --format html --output compare.html
+    """
+    check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)])
     rulebook = load_rules(rules_dir)
     a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
+    report_warnings([a.dataset, b.dataset], strict)
     common = (max(a.years[0], b.years[0]), min(a.years[1], b.years[1]))
     if common[0] > common[1]:
         raise InputError([Problem(str(scenario_b), None, "years", f"no year in common with {scenario_a}")])
@@ -113,23 +165,41 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
     if fmt == "xlsx":  # one sheet per view, and the envelopes
         tables += [compare_out.compare_table(c) for v, c in views_by.items() if v != by]
         tables.append(compare_out.compare_envelopes_table(envelopes))
-    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0])
+    write_output(fmt, output, tables, compare_out.compare_json(views_by[by], envelopes), csv_table=tables[0],
+                 provenance=compare_out.provenance_rows(views_by[by]), how=Presentation(csv_dialect, wide))
 
 
 @click.command()
+@lang_option
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("structure_id")
 @click.option("--year", type=int, required=True, help="The year to explain.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "html")), default="table", show_default=True,
+              help="Output format; html: a self-contained page whose rules link to the rules page.")
 @output_option
+@click.option("--rules-page", default="rules.html", show_default=True,
+              help="With --format html: the rules page (ctg rules --format html) the rules link to, relative to "
+                   "the explanation's page.")
 @click.option("--engine", type=click.Choice(("durable", "vector")), default="durable", show_default=True,
               help="Rules evaluator and allocator; both give the same explanation.")
+@strict_option
 @rules_option
 @guarded
-def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, engine: str,
-            rules_dir: Path | None) -> None:
-    """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic."""
+def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path | None, rules_page: str,
+            engine: str, strict: bool, rules_dir: Path | None) -> None:
+    """Why this structure gets this amount in this year: facts, rules, sources, parameters, arithmetic.
+
+    SCENARIO is a scenario file (scenarios/*.yaml): its dataset, parameters and changes are the ones used.
+    STRUCTURE_ID is a structure's id in that dataset (structures.csv, column id) or one the scenario opens.
+
+    \b
+    Examples:
+      ctg explain scenarios/cab-historical.yaml COORD-SAINT-LEONARD --year 2026
+      ctg explain scenarios/cab-historical.yaml COORD-SAINT-LEONARD --year 2026 --format html -o explain.html
+    """
+    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
     sc = load_scenario(scenario, load_rules(rules_dir))
+    report_warnings([sc.dataset], strict)
     if structure_id not in sc.structures:
         raise InputError([Problem(str(scenario), None, None, f"unknown structure {structure_id!r} in the "
                                                              "scenario's dataset")])
@@ -137,34 +207,92 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
     data = explanation(run(sc, years, engine=engine), structure_id, year)
     if fmt == "json":
         writers.emit(writers.to_json(explain_json(data)), output)
+    elif fmt == "html":
+        from ..output.html_explain import explain_html
+
+        writers.emit(explain_html(data, rules_page), output)
     else:
-        writers.emit(explain_text(data), output)
+        writers.emit(writers.wrap_text(explain_text(data)), output)
 
 
 @click.command()
+@lang_option
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--territories", type=click.IntRange(1), default=3, show_default=True, help="Number of CTGs.")
 @click.option("--structures", type=click.IntRange(0), default=200, show_default=True, help="Number of structures.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
 @click.option("--first-year", type=click.IntRange(2022, 2090), default=2022, show_default=True)
 @click.option("--years", type=click.IntRange(1, 10), default=10, show_default=True, help="Years of the scenario.")
+@click.option("--force", is_flag=True, help="Replace the dataset in a folder that is not empty.")
 @guarded
-def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int) -> None:
-    """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it."""
+def generate(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int,
+             force: bool) -> None:
+    """Write a synthetic dataset of several territories (territories.csv) and a scenario.yaml beside it.
+
+    OUT is the folder to write (created if needed; one that is not empty is refused without --force). Its
+    figures are random and mean nothing: it is for trying ctg at national scale.
+
+    \b
+    Examples:
+      ctg generate /tmp/national --territories 1000 --structures 60000 --seed 1
+      ctg simulate /tmp/national/scenario.yaml --year 2026 --format csv --output national.csv
+    """
     from ..inputs.generate import generate as write_dataset
 
-    path = write_dataset(out, territories, structures, seed, first_year, years)
+    path = write_dataset(out, territories, structures, seed, first_year, years, force)
     click.echo(f"wrote {out} ({territories} territories, {structures} structures) and {path}", err=True)
 
 
 @click.command()
+@lang_option
 @click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today).")
-@format_option
+@click.option("--format", "fmt", type=click.Choice((*writers.FORMATS, "html")), default="table", show_default=True,
+              help="Output format; html: one self-contained page of every rule and parameter.")
 @output_option
+@click.option("--dataset", type=click.Path(path_type=Path),
+              help="With --format html or json: count the structures of this dataset each rule touches.")
+@click.option("--year", type=int,
+              help="With --dataset: the year to evaluate (default: the year of --at).")
 @rules_option
+@csv_dialect_option
+@wide_option
 @guarded
-def rules(at: Any, fmt: str, output: Path | None, rules_dir: Path | None) -> None:
-    """Every rule and parameter in force at a date, with its source and status."""
+def rules(at: Any, fmt: str, output: Path | None, dataset: Path | None, year: int | None,
+          rules_dir: Path | None, csv_dialect: str | None, wide: bool) -> None:
+    """Every rule and parameter in force at a date, with its source and status.
+
+    The rules are read from the rules folder (`rules/*.yaml`, or --rules DIR). With --format html, one
+    self-contained page lists every rule (its condition and outcome in words, an anchor per rule such as
+    rules.html#R3.floor) and every dated value of each parameter. With --dataset, each rule also says how many
+    of the dataset's structures it touched in --year (the dataset under the rules as they stand).
+
+    \b
+    Examples:
+      ctg rules --at 2026-01-01
+      ctg rules --format html --output rules.html
+      ctg rules --format html --dataset data/cab --year 2026 --output rules.html
+    """
+    check_output(output, [*rules_inputs(rules_dir), *([dataset] if dataset else [])])
     when = at.date() if at else dt.date.today()
-    tables, data = rules_tables(load_rules(rules_dir), when)
-    write_output(fmt, output, tables, data)
+    rulebook = load_rules(rules_dir)
+    usage = None
+    if dataset is not None:
+        if fmt not in ("html", "json"):
+            raise InputError([Problem("--dataset", None, None, _("counts the structures each rule touches in "
+                                                                 "--format html or json only"))])
+        from ..analysis.rule_usage import rule_usage
+
+        usage = rule_usage(load_dataset(dataset, schema_of(rulebook)), rulebook,
+                           parse_years(str(year or when.year))[0])
+    elif year is not None:
+        raise InputError([Problem("--year", None, None, _("is the year of --dataset: give --dataset too"))])
+    if fmt == "html":
+        from ..output.html_rules import rules_html
+
+        writers.emit(rules_html(rulebook, when, usage), output)
+        if output:
+            click.echo(_("wrote {path}").format(path=output), err=True)
+        return
+    tables, data = rules_tables(rulebook, when)
+    write_output(fmt, output, tables, {**data, "structures_touched": usage.as_dict()} if usage else data,
+                 how=Presentation(csv_dialect, wide))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,10 @@ import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
 from .compile import CompiledRule, to_durable
+
+# durable-rules logs every error it catches, with a traceback, on the root logger's handlers; the wrapper raises
+# those errors itself (or Ctrl-C as Ctrl-C), so the engine's own log would only print a traceback to the user.
+logging.getLogger("durable").disabled = True
 
 CATCH_ALL = "__catch_all__"
 FACT_MARK = "ctg_fact"  # a field that every asserted fact carries, and nothing else
@@ -92,13 +97,15 @@ class DurableEvaluator:
         def action(c: Any) -> None:
             try:
                 self._fired.setdefault(c.m["id"], []).append(rule_id)
-            except Exception as exc:  # pragma: no cover - exercised by the trap test through a broken rule id
-                self._errors.append(f"{rule_id}: {exc!r}")
-                raise
+            except BaseException as exc:  # noqa: BLE001 - the engine would swallow it: keep it, raise it later
+                self._errors.append((f"{rule_id}: {exc!r}", exc))
         return action
 
     def _seen_recorder(self, c: Any) -> None:
-        self._seen.add(c.m["id"])
+        try:
+            self._seen.add(c.m["id"])
+        except BaseException as exc:  # noqa: BLE001 - as in _recorder
+            self._errors.append((f"{CATCH_ALL}: {exc!r}", exc))
 
     # -- evaluation
     def evaluate(self, facts: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
@@ -106,7 +113,9 @@ class DurableEvaluator:
         _check_facts(facts)
         facts = [{**f, FACT_MARK: 1} for f in facts]
         with self._lock:
+            self._clear_leftovers()
             self._fired, self._seen, self._errors = {}, set(), []
+            self._dirty = bool(facts)
             try:
                 if facts:
                     self._run(lambda: self._ruleset.assert_facts(list(facts)))
@@ -119,13 +128,16 @@ class DurableEvaluator:
                 if state.get("exception"):  # the engine keeps it, and every later run would raise it again: clear it
                     cleared = {k: v for k, v in state.items() if k != "exception"}
                     self._run(lambda: self._ruleset.update_state(cleared))
+                if any(isinstance(exc, KeyboardInterrupt) for _text, exc in self._errors):
+                    raise KeyboardInterrupt  # Ctrl-C while an action ran: the run is abandoned, not wrong
                 if self._errors:
-                    raise DurableError("error inside a rule action: " + "; ".join(self._errors))
+                    raise DurableError("error inside a rule action: " + "; ".join(t for t, _exc in self._errors))
                 if state.get("exception"):
                     raise DurableError(f"error inside a rule action: {state['exception']}")
                 return {k: list(v) for k, v in self._fired.items()}
             finally:
                 self._retract(facts)
+                self._dirty = False
 
     def _run(self, call: Any) -> None:
         error: list[BaseException] = []
@@ -140,7 +152,7 @@ class DurableEvaluator:
             return  # nothing matched (cannot happen with the catch-all, but never a crash)
         self._ruleset.do_actions(handle, complete)
         if error:
-            raise DurableError(f"rules engine error: {error[0]}") from error[0]
+            _raise(error[0])
 
     def _drain(self) -> None:
         """Run every action still pending in the engine, synchronously (trap 1)."""
@@ -157,7 +169,7 @@ class DurableEvaluator:
             self._ruleset._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])},
                                          result[2], complete)
             if error:
-                raise DurableError(f"rules engine error: {error[0]}")
+                _raise(error[0])
 
     def _retract(self, facts: Sequence[dict[str, Any]]) -> None:
         """Remove this run's facts so that the next run starts empty and memory stays flat (trap 5)."""
@@ -168,6 +180,17 @@ class DurableEvaluator:
             self._drain()
         except MessageNotHandledException:  # pragma: no cover
             pass
+
+    def _clear_leftovers(self) -> None:
+        """Retract the facts of an earlier run that was interrupted before its own retraction, so that the
+        evaluator stays usable in the same process (the engine would refuse those fact ids again)."""
+        if not getattr(self, "_dirty", False):
+            return
+        held = self._ruleset.get_facts(None)
+        if held:
+            self._run(lambda: self._ruleset.retract_facts(held))
+            self._drain()
+        self._dirty = False
 
     def fact_count(self) -> int:
         """Facts currently held by the engine (0 between runs, and before the first one)."""
@@ -190,3 +213,12 @@ def _check_facts(facts: Sequence[dict[str, Any]]) -> None:
             if not isinstance(value, _JSON_SAFE):
                 raise DurableError(f"fact {fid!r} field {key!r} holds a {type(value).__name__}; "
                                    "facts take text, int, float or bool only (trap 6)")
+
+
+def _raise(error: Any) -> None:
+    """An error the engine handed back: Ctrl-C stays Ctrl-C, anything else is the engine failing."""
+    if isinstance(error, KeyboardInterrupt):
+        raise KeyboardInterrupt
+    if isinstance(error, BaseException):
+        raise DurableError(f"rules engine error: {error}") from error
+    raise DurableError(f"rules engine error: {error}")

@@ -16,10 +16,13 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..files import decode
 from ..money import sum_money
 from ..strict_yaml import load_yaml
 from .model import Activity, CejAction, Collectivite, CollectiviteKind, Payment, Structure, Territory
+from .plausibility import plausibility_warnings
 from .readers import (
+    COLUMNS,
     OPTIONAL,
     REQUIRED,
     Checker,
@@ -33,7 +36,7 @@ from .readers import (
     read_territory,
     territory_from_table,
 )
-from .tables import Table, decode, read_csv_table, read_xlsx_tables
+from .tables import Table, read_csv_table, read_xlsx_tables
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Dataset:
     payments: list[Payment] = field(default_factory=list)
     sha256: str = ""
     territory_file: str = "territory.yaml"
+    warnings: list[Problem] = field(default_factory=list)  # valid but implausible values (inputs.plausibility)
 
     @property
     def label(self) -> str:
@@ -111,6 +115,10 @@ def _read_folder(path: Path, checker: Checker) -> _Files:
             found.territory_data = load_yaml(decode(yaml_path.read_bytes(), yaml_path.name), yaml_path.name)
         except InputError as exc:
             checker.problems.extend(exc.problems)
+        else:
+            if found.territory_data is None:
+                checker.add(yaml_path.name, 1, None, "the file is empty: expected the CTG's id, name, caf, start, "
+                                                     "end, pilotage_deadline_year and communes")
     territories_path = path / "territories.csv"
     if territories_path.is_file():
         if yaml_path.is_file():
@@ -161,6 +169,10 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
         found = _read_workbook(path, checker)
     elif path.is_dir():
         found = _read_folder(path, checker)
+    elif path.is_file():
+        raise InputError([Problem(str(path), None, None, "is a file, not a dataset: give the dataset's folder (the "
+                                                         "one holding structures.csv, cej.csv...) or an .xlsx "
+                                                         "workbook")])
     else:
         raise InputError([Problem(str(path), None, None,
                                   "no such dataset: expected a folder of CSV files or an .xlsx workbook")])
@@ -174,19 +186,22 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
     collectivites = read_collectivites(checker, tables["collectivites"]) if "collectivites" in tables else {}
     territories = _territories(checker, found, collectivites)
     structures: dict[str, Structure] = {}
-    structure_ids: set[str] = set()
+    structure_ids: set[str] | None = None  # unknown when structures.csv is missing or unreadable
     if "structures" in tables:
-        structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
+        if all(c in tables["structures"].columns for c in COLUMNS["structures"]):
+            structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
         structures = read_structures(checker, tables["structures"], collectivites, schema)
-    cej = (read_cej(checker, tables["cej"], collectivites, structures, territories, structure_ids)
-           if "cej" in tables else [])
+    cej = read_cej(checker, tables["cej"], collectivites, territories, structure_ids) if "cej" in tables else []
     activity = read_activity(checker, tables["activity"], structure_ids) if "activity" in tables else []
     payments = read_payments(checker, tables["payments"]) if "payments" in tables else []
     if checker.problems:
         raise InputError(checker.problems)
+    names = {key: table.name for key, table in tables.items()} | {"territory": found.territory_file}
+    warnings = plausibility_warnings(structures, checker.rows.get("structures", []), cej, checker.rows.get("cej", []),
+                                     territories, schema.family_of, names)
     return Dataset(path=path, territories=territories, collectivites=collectivites, structures=structures, cej=cej,
                    activity=activity, payments=payments, sha256=_sha256(found.paths),
-                   territory_file=found.territory_file)
+                   territory_file=found.territory_file, warnings=sorted(warnings))
 
 
 def cej_total(dataset: Dataset) -> Decimal:

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import random
+import shutil
+import tempfile
 from pathlib import Path
 
 import yaml
+
+from ..errors import InputError, Problem
 
 # type, share of the structures, units (low, high, decimals), N-1 CEJ amount per unit in cents (low, high)
 MIX: list[tuple[str, float, tuple[float, float, int], tuple[int, int]]] = [
@@ -117,14 +122,37 @@ def _structures(rng: random.Random, structures: int, territory_rows: list[list[o
     return structure_rows, cej_rows
 
 
+DATASET_FILES = ("territories.csv", "collectivites.csv", "structures.csv", "cej.csv", "scenario.yaml")
+
+
 def generate(out: Path, territories: int, structures: int, seed: int = 0, first_year: int = 2022,
-             years: int = 10) -> Path:
+             years: int = 10, force: bool = False) -> Path:
     """Write a valid dataset of `territories` CTGs and `structures` structures, and a scenario beside it over
-    `years` years from `first_year`; return the scenario's path."""
+    `years` years from `first_year`; return the scenario's path. A folder that already holds files is refused
+    unless `force` (then the dataset's files in it are replaced and any other dataset file removed). The files
+    are written in a temporary folder first and moved into `out` only once all are complete."""
     if territories < 1 or structures < 0:
         raise ValueError("need at least one territory and no negative number of structures")
-    rng = random.Random(seed)
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem(str(out), None, None, "is a file: give a folder to write the dataset in")])
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError([Problem(str(out), None, None, "the folder is not empty: give an empty or new folder, "
+                                                        "or --force to replace the dataset in it")])
     out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_dataset(staging, territories, structures, seed, first_year, years)
+        for stale in ("territory.yaml", "activity.csv", "payments.csv"):  # another dataset's files
+            (out / stale).unlink(missing_ok=True)
+        for name in DATASET_FILES:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out / "scenario.yaml"
+
+
+def _write_dataset(out: Path, territories: int, structures: int, seed: int, first_year: int, years: int) -> None:
+    rng = random.Random(seed)
     last_year = first_year + years - 1
     territory_rows, collectivites, communes_of, outside = _territories(rng, territories)
     structure_rows, cej_rows = _structures(rng, structures, territory_rows, communes_of, outside, first_year,
@@ -142,6 +170,4 @@ def generate(out: Path, territories: int, structures: int, seed: int = 0, first_
         "parameters": {"redistribution.method": "per_unit", "ctg.renewed_until": f"{last_year}-12-31",
                        "released.destination": "caf"},
     }
-    path = out / "scenario.yaml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
-    return path
+    (out / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")

@@ -6,8 +6,8 @@ that one run reports all problems at once. The row is the one a spreadsheet show
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -49,10 +49,12 @@ FIRST_CEJ_YEAR = 2006  # the CEJ was created by the Cnaf in 2006; no CEJ action 
 
 @dataclass(frozen=True)
 class Schema:
-    """What the rules say a dataset may contain: the known structure types and which of them are posts."""
+    """What the rules say a dataset may contain: the known structure types, which of them are posts, and the
+    family of each type (plausibility is judged within a family)."""
 
     types: frozenset[str]
     post_types: frozenset[str]
+    family_of: Mapping[str, str] = field(default_factory=dict)
 
 
 class Checker:
@@ -60,6 +62,26 @@ class Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.rows: dict[str, list[int]] = {}  # per file: the row of each model read, in order
+
+    def read(self, table: Table, key: str, row: int) -> None:
+        """Note that `row` of `table` gave the next model of file `key`."""
+        self.rows.setdefault(key, []).append(row)
+
+    def repeats(self, table: Table, columns: tuple[str, ...], what: str) -> set[int]:
+        """Rows whose `columns` repeat an earlier row's: each a problem naming both rows; their row numbers."""
+        first: dict[tuple[str, ...], int] = {}
+        out = set()
+        for row, c in table.rows:
+            key = tuple(c.get(col, "") for col in columns)
+            if key in first:
+                detail = ", ".join(f"{k} {v!r}" for k, v in zip(columns, key, strict=True))
+                self.add(table.name, row, None, f"repeats row {first[key]}: {what}"
+                                                + (f" ({detail})" if len(columns) <= 3 else ""))
+                out.add(row)
+            else:
+                first[key] = row
+        return out
 
     def add(self, table: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(table, row, column, message))
@@ -107,13 +129,20 @@ def _model(checker: Checker, table: str, row: int | None, cls: type, **values: A
         return None
 
 
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {str: "a text", list: "a list", int: "a number", float: "a number", bool: "true or false"}.get(
+        type(value), type(value).__name__)
+
+
 def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False) -> Territory | None:
     """One CTG from territory.yaml (typed YAML values) or, with `text`, from the text cells of a workbook's
     territory sheet or a territories.csv row (dates and numbers as a spreadsheet writes them, communes as a
     `;` list). The Territory model refuses unknown keys and wrong types."""
     if not isinstance(data, dict):
-        checker.add(name, None, None, "expected a mapping with id, name, caf, start, end, "
-                                      "pilotage_deadline_year, communes (and optionally renewals)")
+        checker.add(name, 1, None, "expected a mapping of keys (id, name, caf, start, end, pilotage_deadline_year, "
+                                   f"communes, and optionally renewals), got {_kind(data)}")
         return None
     values = dict(data)
     if text:
@@ -285,26 +314,32 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
         model = _model(checker, table.name, row, Structure, **values)
         if model:
             out[model.id] = model
+            checker.read(table, "structures", row)
     return out
 
 
 def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
-              structures: dict[str, Structure], territories: list[Territory],
-              structure_ids: set[str]) -> list[CejAction]:
+             territories: list[Territory], structure_ids: set[str] | None) -> list[CejAction]:
+    """cej.csv: one CEJ action per row, at most one per contract, structure and last year. `structure_ids` is
+    None when structures.csv could not be read (its own problem says why: no action is then called unknown)."""
     out: list[CejAction] = []
     if not checker.columns(table, "cej"):
         return out
+    repeated = checker.repeats(table, ("contract_id", "structure_id", "last_year"),
+                               "the same CEJ action (contract, structure and last year)")
     # A CEJ ends in the year before a CTG starts at the earliest, and before its end at the latest.
     low = min(t.start.year for t in territories) - 1 if territories else FIRST_CEJ_YEAR
     high = max(t.end.year for t in territories) - 1 if territories else 2100
     for row, c in table.rows:
+        if row in repeated:
+            continue
         n_before = len(checker.problems)
         contract = checker.cell(table, row, c, "contract_id", str)
         coll = checker.cell(table, row, c, "collectivite_id", str)
         if coll and collectivites and coll not in collectivites:
             checker.add(table.name, row, "collectivite_id", f"unknown collectivité {coll!r}")
         sid = checker.cell(table, row, c, "structure_id", str)
-        if sid and sid not in structure_ids:
+        if sid and structure_ids is not None and sid not in structure_ids:
             checker.add(table.name, row, "structure_id", f"CEJ action for unknown structure {sid!r}")
         last_year = checker.cell(table, row, c, "last_year", cells.parse_int)
         if last_year is not None and not (max(low, FIRST_CEJ_YEAR) <= last_year <= high):
@@ -318,10 +353,12 @@ def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivi
                        structure_id=sid, last_year=last_year, amount=amount)
         if model:
             out.append(model)
+            checker.read(table, "cej", row)
     return out
 
 
-def read_activity(checker: Checker, table: Table, structure_ids: set[str]) -> list[Activity]:
+def read_activity(checker: Checker, table: Table, structure_ids: set[str] | None) -> list[Activity]:
+    """activity.csv: the units of a structure in a year, once per structure and year."""
     out: list[Activity] = []
     if not checker.columns(table, "activity"):
         return out
@@ -329,7 +366,7 @@ def read_activity(checker: Checker, table: Table, structure_ids: set[str]) -> li
     for row, c in table.rows:
         n_before = len(checker.problems)
         sid = checker.cell(table, row, c, "structure_id", str)
-        if sid and sid not in structure_ids:
+        if sid and structure_ids is not None and sid not in structure_ids:
             checker.add(table.name, row, "structure_id", f"unknown structure {sid!r}")
         year = checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100))
         units = checker.cell(table, row, c, "units", cells.parse_decimal)
@@ -344,9 +381,14 @@ def read_activity(checker: Checker, table: Table, structure_ids: set[str]) -> li
 
 
 def read_payments(checker: Checker, table: Table) -> list[Payment]:
+    """payments.csv: what was paid, per year, structure and line. A row repeated exactly is refused: a payment
+    made twice is two rows that say so in their note."""
     out: list[Payment] = []
     if not checker.columns(table, "payments"):
         return out
+    repeated = checker.repeats(table, tuple(table.columns),
+                               "the same payment (every cell equal; if it was really paid twice, say so in the "
+                               "note of one of them)")
     lines = ", ".join(v.value for v in Line)
 
     def line(text: str) -> Line:
@@ -356,6 +398,8 @@ def read_payments(checker: Checker, table: Table) -> list[Payment]:
             raise cells.CellError(f"unknown line {text!r} (expected one of: {lines})") from None
 
     for row, c in table.rows:
+        if row in repeated:
+            continue
         n_before = len(checker.problems)
         note = c.get("note", "")
         amount = checker.cell(table, row, c, "amount", lambda t: cells.parse_money(t, allow_negative=True))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..files import decode
 
 
 @dataclass
@@ -23,14 +24,6 @@ class Table:
     name: str
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]
-
-
-def decode(data: bytes, name: str) -> str:
-    """A file's bytes as UTF-8 text (with or without BOM)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
 
 
 def read_csv_table(path: Path) -> Table:
@@ -95,12 +88,19 @@ def read_xlsx_tables(path: Path) -> dict[str, Table]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InputError([Problem(path.name, None, None, f"not a readable .xlsx workbook: {exc}")]) from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+        raise InputError([Problem(path.name, None, None, f"is not a readable .xlsx workbook ({exc}): open it in "
+                                                         "Excel or LibreOffice and save it again as .xlsx")]) from None
     tables = {}
     problems: list[Problem] = []
     for sheet in book.worksheets:
-        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        except Exception as exc:  # noqa: BLE001 - a damaged part of the zip (XML, shared strings...)
+            book.close()
+            raise InputError([Problem(f"{path.name}[{sheet.title}]", None, None,
+                                      f"this sheet of the workbook is damaged and cannot be read ({exc}): open the "
+                                      "workbook in Excel or LibreOffice and save it again as .xlsx")]) from None
         try:
             tables[sheet.title.strip().lower()] = _table(f"{path.name}[{sheet.title}]", records)
         except InputError as exc:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis.audit import CODES, UNKNOWN_STRUCTURE, AuditResult, Finding
-from ..money import fmt_eur
+from ..i18n import _, fmt_money
 from .explain import explain_json, explain_text
+from .simulate import warning_texts
 from .writers import Table
 
 
@@ -28,12 +29,14 @@ def explanation_text(finding: Finding) -> str:
         return "\n".join(e["steps"]) + "\n"
     if finding.structure_id is not None:
         return explain_text(e)
-    text = [f"Envelope {e['family']} {e['year']} - scenario: {e['scenario']}   rules {e['rules_version']}", ""]
+    text = [_("Envelope {family} {year} - scenario: {scenario}   rules {rules}").format(
+        family=e["family"], year=e["year"], scenario=e["scenario"], rules=e["rules_version"]), ""]
     for rule in e["rules"]:
-        text += [f"  {rule['id']}: {rule['label']}", f"      source ({rule['status']}): {rule['source']}", ""]
+        text += [f"  {rule['id']}: {rule['label']}",
+                 "      " + _("source ({status}): {source}").format(status=rule["status"], source=rule["source"]), ""]
     text += [f"  {s}" for s in e["steps"]]
-    text += ["", "  N-1 CEJ actions of the family:"]
-    text += [f"    {a['structure_id']} ({a['contract_id']}, {a['last_year']}): {fmt_eur(a['amount'])}"
+    text += ["", "  " + _("N-1 CEJ actions of the family:")]
+    text += [f"    {a['structure_id']} ({a['contract_id']}, {a['last_year']}): {fmt_money(a['amount'])}"
              for a in e["cej_actions"]]
     return "\n".join(text) + "\n"
 
@@ -44,6 +47,7 @@ def audit_json(audit_result: AuditResult) -> dict[str, Any]:
     return {
         **audit_result.result.provenance(),
         "years": audit_result.years,
+        "warnings": warning_texts(audit_result.result),
         "summary": [
             {"year": s.year, "envelope": s.envelope, "expected": s.expected, "paid": s.paid,
              "difference": s.difference, "tolerance": s.tolerance, "payments": s.payments,
@@ -76,16 +80,18 @@ def compact_explanation(finding: Finding) -> str:
     e = explanation_json(finding)
     parts = []
     if e.get("rules"):
-        parts.append("rules " + ", ".join(r["id"] for r in e["rules"]))
+        parts.append(_("rules {ids}").format(ids=", ".join(r["id"] for r in e["rules"])))
     if e.get("envelope") and finding.structure_id is not None:
         env = e["envelope"]
-        parts.append(f"envelope {env['family']} {env['envelope']} (method {e.get('method')})")
+        parts.append(_("envelope {family} {amount} (method {method})").format(
+            family=env["family"], amount=env["envelope"], method=e.get("method")))
     parts.extend(e.get("steps", []))
     for r in e.get("released", []):
         if finding.structure_id is not None:
-            parts.append(f"released {r['amount']} ({r['reason']}, to {r['destination']})")
+            parts.append(_("released {amount} ({reason}, to {destination})").format(**r))
     if "eligible" in e:
-        parts.append(f"amount {e['amount']}" + ("" if e["eligible"] else f", not eligible: {e['reason']}"))
+        parts.append(_("amount {amount}").format(amount=e["amount"])
+                     + ("" if e["eligible"] else ", " + _("not eligible: {reason}").format(reason=e["reason"])))
     return " | ".join(str(p) for p in parts)
 
 
@@ -95,30 +101,32 @@ def findings_table(audit_result: AuditResult, explanations: bool = False) -> Tab
     rows = [[i, f.year, f.structure_id, f.family, f.line, f.expected, f.paid, f.difference, f.code, f.reason, f.note]
             + ([compact_explanation(f)] if explanations else [])
             for i, f in enumerate(audit_result.findings, start=1)]
-    return Table("Findings, largest difference first (difference = paid - expected)", headers, rows,
-                 money=MONEY, sheet="findings")
+    return Table(_("Findings, largest difference first (difference = paid - expected)"), headers, rows,
+                 money=MONEY, kinds={"#": "count"}, sheet="findings", optional=("note", "reason", "line"))
 
 
 def audit_tables(audit_result: AuditResult, with_explanations: bool = False) -> list[Table]:
     """Summary per year, the families' envelopes, the findings (with their one-line explanation if asked), and
     the explanation of each finding, one row per line of text."""
     r = audit_result.result
+    notes = "".join(_("Warning: {warning}").format(warning=w) + "\n" for w in warning_texts(r))
     summary = Table(
-        f"Audit: {r.scenario.name}  (rules {r.rules_version}, dataset sha256 {r.dataset_sha256[:12]})\n\n"
-        "Summary per year (difference = paid - expected)",
-        ["year", "envelope", "expected", "paid", "difference", "tolerance", "payments", "findings", *CODES],
+        _("Audit: {name}  (rules {rules}, dataset sha256 {sha})").format(
+            name=r.scenario.name, rules=r.rules_version, sha=r.dataset_sha256[:12]) + f"\n\n{notes}"
+        + ("\n" if notes else "") + _("Summary per year (difference = paid - expected)"),
+        ["year", "envelope", "expected", "paid", "difference", "tolerance", "payments", "findings", "by code"],
         [[s.year, s.envelope, s.expected, s.paid, s.difference, s.tolerance, s.payments, s.findings,
-          *(s.counts[c] for c in CODES)] for s in audit_result.summary],
-        money=MONEY, sheet="summary")
+          ", ".join(f"{c} {s.counts[c]}" for c in CODES if s.counts[c])] for s in audit_result.summary],
+        money=MONEY, kinds={"payments": "count", "findings": "count"}, sheet="summary")
     families = Table(
-        "Envelopes: payments on the envelope lines by family",
+        _("Envelopes: payments on the envelope lines by family"),
         ["year", "family", "envelope", "expected", "paid", "difference", "envelope_left"],
         [[f.year, f.family, f.envelope, f.expected, f.paid, f.difference, f.envelope_left]
          for f in audit_result.families],
         money=MONEY, sheet="families")
     explanations = Table(
-        "Explanations of the expected amounts", ["#", "year", "structure_id", "code", "explanation"],
-        [[i, f.year, f.structure_id or f"(family {f.family})", f.code, text]
+        _("Explanations of the expected amounts"), ["#", "year", "structure_id", "code", "explanation"],
+        [[i, f.year, f.structure_id or _("(family {family})").format(family=f.family), f.code, text]
          for i, f in enumerate(audit_result.findings, start=1) for text in explanation_text(f).splitlines()],
         sheet="explanations")
     return [summary, families, findings_table(audit_result, explanations=with_explanations), explanations]
@@ -128,8 +136,10 @@ def explanations_text(audit_result: AuditResult) -> str:
     """Each finding's explanation as `ctg explain` prints it, for the terminal."""
     out = []
     for i, f in enumerate(audit_result.findings, start=1):
-        who = f.structure_id or f"family {f.family}"
-        out.append(f"\n--- Finding {i}: {f.code} {who} {f.year} ({f.line or 'all lines'}): "
-                   f"difference {f.difference:+,.2f} EUR\n    {f.note}\n")
+        who = f.structure_id or _("family {family}").format(family=f.family)
+        sign = "+" if f.difference > 0 else ""
+        out.append("\n--- " + _("Finding {i}: {code} {who} {year} ({line}): difference {difference}").format(
+            i=i, code=f.code, who=who, year=f.year, line=f.line or _("all lines"),
+            difference=sign + fmt_money(f.difference)) + f"\n    {f.note}\n")
         out.append(explanation_text(f))
     return "".join(out)

@@ -8,19 +8,8 @@ from html import escape
 
 from ..analysis.compare import Comparison
 from ..money import fmt_eur_page as _eur
-
-CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #1b1b1b; max-width: 1100px; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #999; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
-th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: left; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.total td { font-weight: bold; border-top: 2px solid #555; }
-.pos { color: #0b6b2f; } .neg { color: #a11a1a; }
-.note { color: #555; font-size: 0.85em; }
-svg text { font-size: 11px; fill: #1b1b1b; }
-@media print { body { margin: 0.5cm; } h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
-"""
+from .compare import heading
+from .html_page import CSS
 
 
 def _signed(value: Decimal) -> str:
@@ -91,8 +80,8 @@ def render_html(views: dict[str, Comparison], envelopes: dict[str, dict[str, Dec
         f"<p><b>A</b>: {escape(a)}<br><b>B</b>: {escape(b)}</p>",
         f"<p class='note'>Rules {escape(first.a.rules_version)} / {escape(first.b.rules_version)}; dataset sha256 "
         f"{escape(first.a.dataset_sha256[:12])} / {escape(first.b.dataset_sha256[:12])}. Differences are B − A.</p>",
-        "<h2>Envelopes</h2><p class='note'>A redistribution moves money within the envelope; it does not create "
-        "it. Released amounts return to the Caf.</p>",
+        f"<h2>Envelopes</h2><p class='note'>{escape(heading(first)[0].upper() + heading(first)[1:])}. Released "
+        "amounts return to the Caf.</p>",
         "<table><thead><tr><th></th><th class='num'>A</th><th class='num'>B</th><th class='num'>B − A</th></tr>"
         f"</thead><tbody>{env_rows}</tbody></table>",
     ]

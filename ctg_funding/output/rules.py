@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..i18n import _, fmt_date
 from ..rulebook import Rulebook
 from .writers import Table
 
@@ -24,10 +25,13 @@ def rules_tables(rulebook: Rulebook, when: dt.date) -> tuple[list[Table], dict[s
         "parameters": params,
     }
     tables = [
-        Table(f"Rules in force on {when} (rules {rulebook.version})", ["id", "kind", "status", "label", "source"],
-              [[r.id, r.kind, r.source.status, r.label, r.source.text] for r in rules], sheet="rules"),
-        Table(f"Parameters in force on {when}", ["name", "value", "unit", "since", "status", "source"],
-              [[p["name"], p["value"], p["unit"], p["in_force_since"], p["status"], p["source"]] for p in params],
-              sheet="parameters"),
+        Table(_("Rules in force on {date} (rules {version})").format(date=fmt_date(when), version=rulebook.version),
+              ["id", "kind", "status", "label", "source"],
+              [[r.id, _(r.kind), _(r.source.status), r.label, r.source.text] for r in rules], sheet="rules",
+              optional=("source", "kind")),
+        Table(_("Parameters in force on {date}").format(date=fmt_date(when)),
+              ["name", "value", "unit", "since", "status", "source"],
+              [[p["name"], p["value"], _(p["unit"]), p["in_force_since"], _(p["status"]), p["source"]] for p in params],
+              sheet="parameters", optional=("source",)),
     ]
     return tables, data

@@ -1,27 +1,52 @@
 """`ctg simulate` written out: the allocation per structure and year, totals, envelopes, released amounts and
-warnings, as JSON-ready data and tables."""
+warnings, as JSON-ready data (keys and codes in English: an interface) and tables (in the interface's language)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from ..allocation.results import Warning
+from ..allocation import policy
+from ..allocation.results import Envelope, Warning
+from ..i18n import _, fmt_money
 from ..money import ZERO, fmt_fraction, fmt_units
+from ..rulebook import required
 from ..simulation import SimulationResult
 from .trace_text import floor_warning
 from .writers import Table
+
+# Lines paid on top of the envelope, national money: new places (R5), the ALSH floor (R8), the bonus trajectoire (R9).
+OUTSIDE_ENVELOPE = ("bonus_places_nouvelles", "plancher_alsh", "bonus_trajectoire")
 
 
 def warning_texts(result: SimulationResult) -> list[str]:
     """The warnings in words; the territory is named when the dataset has several."""
     several = len(result.scenario.dataset.territories) > 1
-    return [(f"{w.territory} " if several else "") + warning_text(w) for w in result.warnings]
+    uncovered = {(w.year, w.territory) for w in result.warnings if w.kind == policy.CTG_OFF}
+    return [(f"{w.territory} " if several else "") + warning_text(w) for w in result.warnings
+            if not (w.kind == policy.RELEASED_WHOLE and (w.year, w.territory) in uncovered)]
 
 
 def warning_text(w: Warning) -> str:
+    """One warning in words."""
+    if w.kind == policy.CTG_OFF:
+        return _("{year}: no CTG covers {territory} this year (neither its dates nor a renewal the scenario "
+                 "assumes: ctg.renewed_until), so nothing is allocated: the whole envelope, {amount}, is "
+                 "released").format(year=w.year, territory=w.territory, amount=fmt_money(w.amount))
+    if w.kind == policy.RELEASED_WHOLE:
+        why = (_("no structure of the family can receive a share (none is eligible, or none has units or a weight "
+                 "above 0)") if w.reason == required.NOBODY_ELIGIBLE else _("reason {reason}").format(reason=w.reason))
+        return _("{year} {family}: the whole envelope, {amount}, is released: {why}").format(
+            year=w.year, family=w.family, amount=fmt_money(w.amount), why=why)
     return f"{w.year} {w.family}: {floor_warning(w.floor, w.deficit, w.excess)}"
+
+
+def _per_unit(line: Any) -> Fraction | None:
+    """What a structure actually gets per unit (place, hour, ETP) on this line."""
+    return Fraction(line.amount) / line.units if line.units else None
 
 
 def allocation_rows(result: SimulationResult) -> list[dict[str, Any]]:
@@ -30,12 +55,14 @@ def allocation_rows(result: SimulationResult) -> list[dict[str, Any]]:
     for ln in sorted(result.lines, key=lambda x: (x.year, x.structure_id)):
         s = structures[ln.structure_id]
         sy = result.structure_years[f"{ln.structure_id}|{ln.year}"]
+        per_unit = _per_unit(ln)
         rows.append({
             "year": ln.year, "structure_id": ln.structure_id, "name": s.name, "type": s.type,
             "commune_id": s.commune_id, "manager_id": sy.structure.manager_id, "line": ln.line,
             "family": ln.family, "units": fmt_units(ln.units),
             "rate": fmt_fraction(ln.rate, 6) if ln.rate is not None else None, "amount": ln.amount,
             "eligible": ln.eligible, "reason": ln.reason, "rules": ln.rules,
+            "amount_per_unit": fmt_fraction(per_unit, 2) if per_unit is not None else None,
         })
     return rows
 
@@ -61,49 +88,92 @@ def simulate_json(result: SimulationResult) -> dict[str, Any]:
     }
 
 
-def _pivot(rows: list[dict[str, Any]], key: str, years: list[int]) -> list[list[Any]]:
+def provenance_rows(result: SimulationResult, engine: str | None = None) -> list[tuple[str, Any]]:
+    """What a workbook needs to be traced back: scenario, rules version, dataset hash, years, engine, run date."""
+    sc = result.scenario
+    return [("scenario", sc.name), ("scenario file", str(sc.path) if sc.path else ""),
+            ("rules version", result.rules_version), ("dataset", str(sc.dataset.path)),
+            ("dataset sha256", result.dataset_sha256),
+            ("years", f"{result.years[0]}..{result.years[-1]}" if len(result.years) > 1 else str(result.years[0])),
+            ("engine", engine or result.engine), ("run on", dt.date.today())]
+
+
+def _pivot(lines: list[Any], key: Any, years: list[int], label: str) -> list[list[Any]]:
     sums: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for r in rows:
-        sums[r[key]][r["year"]] += r["amount"]
+    for ln in lines:
+        sums[key(ln)][ln.year] += ln.amount
     out = [[k] + [sums[k][y] for y in years] + [sum(sums[k].values(), ZERO)] for k in sorted(sums)]
-    out.append(["total"] + [sum((sums[k][y] for k in sums), ZERO) for y in years]
+    out.append([label] + [sum((sums[k][y] for k in sums), ZERO) for y in years]
                + [sum((sum(v.values(), ZERO) for v in sums.values()), ZERO)])
     return out
 
 
+def _title(result: SimulationResult) -> str:
+    notes = "".join(_("Warning: {warning}").format(warning=w) + "\n" for w in warning_texts(result))
+    return (_("Scenario: {name}  (rules {rules}, dataset sha256 {sha})").format(
+        name=result.scenario.name, rules=result.rules_version, sha=result.dataset_sha256[:12])
+        + "\n\n" + notes + ("\n" if notes else "") + _("Envelope check: allocated + released = envelope")
+        + "\n" + _("Envelope from: the CEJ's N-1 amounts, or in a renewed CTG what the previous CTG allocated in its "
+                   "last year (R7)"))
+
+
+def _envelope_from(envelope: Envelope) -> str:
+    """Where a family-year's envelope comes from: the CEJ (R1) or the year of the previous CTG it renews (R7)."""
+    if envelope.renewed_from is None:
+        return _("CEJ N-1")
+    return _("allocated in {year}").format(year=envelope.renewed_from)
+
+
 def simulate_tables(result: SimulationResult, detail: bool = True) -> list[Table]:
-    rows = allocation_rows(result)
     years = result.years
     ycols = [str(y) for y in years]
-    env_rows = [[e.year, e.family, e.method, "CEJ N-1" if e.renewed_from is None else f"allocated {e.renewed_from}",
-                 e.envelope, e.allocated, e.released, e.redistributed, "ok" if e.balanced else "MISMATCH"]
+    inside = [ln for ln in result.lines if ln.line not in OUTSIDE_ENVELOPE]
+    outside = [ln for ln in result.lines if ln.line in OUTSIDE_ENVELOPE]
+    communes = {sid: s.commune_id for sid, s in result.scenario.structures.items()}
+    env_rows = [[e.year, e.family, e.method, _envelope_from(e), e.envelope, e.allocated, e.released,
+                 e.redistributed, _("ok") if e.balanced else _("MISMATCH")]
                 for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
+    money = {*ycols, "total"}
     tables = [
-        Table(f"Scenario: {result.scenario.name}  (rules {result.rules_version}, dataset "
-              f"sha256 {result.dataset_sha256[:12]})\n\nEnvelope check: allocated + released = envelope "
-              "(envelope from: the CEJ's N-1 amounts, or in a renewed CTG what the previous one allocated, R7)",
-              ["year", "family", "method", "envelope from", "envelope", "allocated", "released", "redistributed",
-               "check"],
+        Table(_title(result), ["year", "family", "method", "envelope from", "envelope", "allocated", "released",
+                               "redistributed", "check"],
               env_rows, money={"envelope", "allocated", "released", "redistributed"}, sheet="envelopes"),
-        Table("Totals by family", ["family", *ycols, "total"], _pivot(rows, "family", years),
-              money={*ycols, "total"}, sheet="by_family"),
-        Table("Totals by commune", ["commune", *ycols, "total"], _pivot(rows, "commune_id", years),
-              money={*ycols, "total"}, sheet="by_commune"),
-        Table("Released amounts", ["year", "family", "structure", "reason", "destination", "amount"],
-              [[r.year, r.family, r.structure_id or "(whole family)", r.reason, r.destination, r.amount]
-               for r in sorted(result.released, key=lambda r: (r.year, r.family, r.structure_id or ""))],
-              money={"amount"}, sheet="released"),
+        Table(_("Totals by family, within the envelope"), ["family", *ycols, "total"],
+              _pivot(inside, lambda ln: ln.family, years, _("total")), money=money, sheet="by_family"),
+        Table(_("Totals by commune, within the envelope"), ["commune", *ycols, "total"],
+              _pivot(inside, lambda ln: communes[ln.structure_id], years, _("total")), money=money,
+              sheet="by_commune"),
     ]
+    if outside:
+        tables.append(Table(_("Outside the envelope (national money: new places R5, ALSH floor R8, bonus trajectoire "
+                              "R9), by line and family"),
+                            ["line", *ycols, "total"],
+                            _pivot(outside, lambda ln: f"{ln.line} {ln.family}", years, _("total")), money=money,
+                            sheet="outside_envelope"))
+    tables.append(Table(_("Released amounts"), ["year", "family", "structure", "reason", "destination", "amount"],
+                        [[r.year, r.family, r.structure_id or _("(whole family)"), r.reason, r.destination, r.amount]
+                         for r in sorted(result.released, key=lambda r: (r.year, r.family, r.structure_id or ""))],
+                        money={"amount"}, sheet="released"))
     if detail:
-        tables.append(allocation_table(rows))
+        tables.append(allocation_table(result))
     if result.warnings:
-        tables.append(Table("Warnings", ["warning"], [[w] for w in warning_texts(result)], sheet="warnings"))
+        tables.append(Table(_("Warnings"), ["warning"], [[w] for w in warning_texts(result)], sheet="warnings"))
     return tables
 
 
-def allocation_table(rows: list[dict[str, Any]]) -> Table:
-    headers = ["year", "structure_id", "name", "type", "commune_id", "manager_id", "line", "family", "units",
-               "rate", "amount", "eligible", "reason", "rules"]
-    return Table("Allocations by structure", headers,
-                 [[r[h] if h != "rules" else " ".join(r[h]) for h in headers] for r in rows],
-                 money={"amount"}, sheet="allocations")
+ALLOCATION_HEADERS = ["year", "structure_id", "name", "type", "commune_id", "manager_id", "line", "family", "units",
+                      "rate", "amount_per_unit", "amount", "eligible", "reason", "rules"]
+
+
+def allocation_table(result: SimulationResult) -> Table:
+    """One row per structure, year and line, with typed values (the CSV and xlsx outputs use them as numbers)."""
+    structures = result.scenario.structures
+    rows = []
+    for ln in sorted(result.lines, key=lambda x: (x.year, x.structure_id)):
+        s = structures[ln.structure_id]
+        manager = result.structure_years[f"{ln.structure_id}|{ln.year}"].structure.manager_id
+        rows.append([ln.year, ln.structure_id, s.name, s.type, s.commune_id, manager, ln.line, ln.family, ln.units,
+                     ln.rate, _per_unit(ln), ln.amount, ln.eligible, ln.reason, " ".join(ln.rules)])
+    return Table(_("Allocations by structure"), ALLOCATION_HEADERS, rows, money={"amount", "amount_per_unit"},
+                 kinds={"units": "units", "rate": "rate"}, sheet="allocations",
+                 optional=("rules", "manager_id", "type", "line", "commune_id"))

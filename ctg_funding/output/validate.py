@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from ..i18n import _
 from ..inputs.dataset import Dataset
 from ..money import CENT, ZERO
 from ..rulebook import Rulebook
@@ -46,21 +47,29 @@ def dataset_summary(ds: Dataset, rulebook: Rulebook) -> dict[str, Any]:
             "total": sum(cej_family.values(), ZERO),
         },
         "coordination_etp": str(posts.quantize(CENT)),
+        "warnings": [w.as_dict() for w in ds.warnings],
     }
 
 
 def summary_tables(summary: dict[str, Any]) -> list[Table]:
     cej = summary["cej"]
+    counts = {"structures": "count"}
     return [
-        Table(f"Dataset {summary['dataset']} ({summary['territory']}): valid, {summary['structures']} structures, "
-              f"{summary['collectivites']} collectivités, sha256 {summary['sha256'][:12]}",
+        Table(_("Dataset {path} ({territory}): valid, {structures} structures, {collectivites} collectivités, "
+                "sha256 {sha}").format(path=summary["dataset"], territory=summary["territory"],
+                                       structures=summary["structures"], collectivites=summary["collectivites"],
+                                       sha=summary["sha256"][:12]),
               ["type", "structures", "units"],
-              [[t, n, summary["units_by_type"][t]] for t, n in summary["structures_by_type"].items()]),
-        Table("Structures by commune", ["commune", "structures"],
-              [[c, n] for c, n in summary["structures_by_commune"].items()]),
-        Table("CEJ N-1 envelope", ["family or volet", "amount"],
+              [[t, n, Decimal(summary["units_by_type"][t])] for t, n in summary["structures_by_type"].items()],
+              kinds={**counts, "units": "units"}),
+        Table(_("Structures by commune"), ["commune", "structures"],
+              [[c, n] for c, n in summary["structures_by_commune"].items()], kinds=counts),
+        Table(_("CEJ N-1 envelope"), ["family or volet", "amount"],
               [[f, a] for f, a in cej["by_family"].items()]
-              + [[f"volet {v}", a] for v, a in cej["by_volet"].items()] + [["total", cej["total"]]],
+              + [[_("volet {volet}").format(volet=v), a] for v, a in cej["by_volet"].items()]
+              + [[_("total"), cej["total"]]],
               money={"amount"}),
-        Table("Coordination posts", ["ETP"], [[summary["coordination_etp"]]]),
-    ]
+        Table(_("Coordination posts"), ["ETP"], [[Decimal(summary["coordination_etp"])]], kinds={"ETP": "units"}),
+    ] + ([Table(_("Warnings: valid, but implausible (--strict refuses them)"), ["file", "row", "column", "warning"],
+                [[w["file"], w["row"], w["column"], w["message"]] for w in summary["warnings"]])]
+         if summary["warnings"] else [])

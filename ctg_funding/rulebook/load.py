@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError, Problem, validation_problems
+from ..files import read_text
 from ..strict_yaml import load_yaml
 from . import required
 from .conditions import check_condition
@@ -32,8 +33,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class LabelSpec(_Strict):
+    """A label per language: English (required) and French."""
+
+    en: str = Field(min_length=1)
+    fr: str | None = None
+
+
+def _source(spec: SourceSpec) -> Source:
+    if isinstance(spec.text, str):
+        return Source(spec.text, spec.status, spec.url)
+    return Source(spec.text.en, spec.status, spec.url, spec.text.fr)
+
+
 class SourceSpec(_Strict):
-    text: str = Field(min_length=1)
+    text: str | LabelSpec
     status: Literal["seed", "national", "assumed"]
     url: str | None = None
 
@@ -54,20 +68,26 @@ class ThenSpec(_Strict):
     formula: str | None = None
 
 
+def _labels(label: str | LabelSpec) -> tuple[tuple[str, str], ...]:
+    if isinstance(label, str):
+        return (("en", label),)
+    return (("en", label.en),) + ((("fr", label.fr),) if label.fr else ())
+
+
 class RuleSpec(_Strict):
     id: str = Field(min_length=1)
-    label: str = Field(min_length=1)
+    label: str | LabelSpec
     source: SourceSpec
     when: Any = None
     then: ThenSpec
     priority: int | None = None
     start: dt.date | None = Field(default=None, alias="from")
     until: dt.date | None = None
-    description: str = ""
+    description: str | LabelSpec = ""
 
 
 class ParameterSpec(_Strict):
-    label: str = Field(min_length=1)
+    label: str | LabelSpec
     unit: str = ""
     source: SourceSpec
     values: dict[dt.date, Any] = Field(min_length=1)
@@ -178,8 +198,8 @@ def _parameter(problems: list[Problem], file: str, name: str, raw: Any) -> Param
             dated.append((start, coerce_value(spec.type, value, spec.choices)))
         except ValueError as exc:
             problems.append(Problem(file, None, f"{name}.values.{start}", str(exc)))
-    return Parameter(name=name, label=spec.label, unit=spec.unit, type=spec.type,
-                     source=Source(spec.source.text, spec.source.status, spec.source.url),
+    return Parameter(name=name, labels=_labels(spec.label), unit=spec.unit, type=spec.type,
+                     source=_source(spec.source),
                      values=tuple(sorted(dated)), file=file, choices=tuple(spec.choices))
 
 
@@ -198,9 +218,10 @@ def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | No
     if not then:
         problems.append(Problem(file, None, f"{rid}.then", "a rule needs an outcome (then)"))
         return None
-    rule = Rule(id=rid, label=spec.label, source=Source(spec.source.text, spec.source.status, spec.source.url),
-                when=spec.when, then=then, file=file, priority=spec.priority, start=spec.start, until=spec.until,
-                description=spec.description)
+    source = _source(spec.source)
+    rule = Rule(id=rid, labels=_labels(spec.label), source=source, when=spec.when, then=then, file=file,
+                priority=spec.priority, start=spec.start, until=spec.until,
+                descriptions=_labels(spec.description) if spec.description else ())
     if rule.kind == "exclude" and (rule.priority is None or not then.get("reason")):
         problems.append(Problem(file, None, rid, "an exclusion rule needs a reason and an integer priority"))
     if rule.kind != "formula" and rule.when is None:
@@ -218,7 +239,11 @@ def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | No
 def _read_file(path: Path, problems: list[Problem], parameters: dict[str, Parameter],
                rules: dict[str, Rule]) -> str:
     """Add one file's parameters and rules; return its text (for the rulebook's version)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return ""
     try:
         data = RuleFile.model_validate(load_yaml(text, path.name))
     except InputError as exc:

@@ -12,20 +12,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..i18n import language
+
 STATUSES = ("seed", "national", "assumed")
 
 
 @dataclass(frozen=True)
 class Source:
-    text: str
+    original: str  # the source text in English (as the rules give it)
     status: str
     url: str | None = None
+    fr: str | None = None  # the same in French, when the rules give it
+
+    @property
+    def text(self) -> str:
+        """The source in the interface's language."""
+        return self.fr if self.fr and language() == "fr" else self.original
+
+
+class _Labelled:
+    labels: tuple[tuple[str, str], ...]
+
+    @property
+    def label(self) -> str:
+        """The label in the interface's language (English when the rules give no other)."""
+        own = dict(self.labels)
+        return own.get(language(), own["en"])
 
 
 @dataclass(frozen=True)
-class Parameter:
+class Parameter(_Labelled):
     name: str
-    label: str
+    labels: tuple[tuple[str, str], ...]  # (language, label): English always, French when the rules give it
     unit: str
     type: str
     source: Source
@@ -55,9 +73,9 @@ class Parameter:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(_Labelled):
     id: str
-    label: str
+    labels: tuple[tuple[str, str], ...]  # (language, label): English always, French when the rules give it
     source: Source
     when: Any
     then: Mapping[str, Any]
@@ -65,7 +83,13 @@ class Rule:
     priority: int | None = None
     start: dt.date | None = None
     until: dt.date | None = None
-    description: str = ""
+    descriptions: tuple[tuple[str, str], ...] = ()  # (language, text), as labels
+
+    @property
+    def description(self) -> str:
+        """The rule's longer description in the interface's language ("" when the rules give none)."""
+        own = dict(self.descriptions)
+        return own.get(language(), own.get("en", ""))
 
     @property
     def kind(self) -> str:

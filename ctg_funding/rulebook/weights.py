@@ -8,6 +8,7 @@ attribute access, subscripts, other calls or names are refused before any evalua
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Collection, Mapping
 from fractions import Fraction
 
@@ -43,6 +44,9 @@ def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
         if isinstance(node, (ast.USub, ast.UAdd)):
             continue
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                literal = ast.get_source_segment(text, node) or str(node.value)
+                raise WeightError(f"weight expression {text!r}: the number {literal} is too large")
             continue
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS) or node.keywords or not node.args:
@@ -55,9 +59,27 @@ def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
                 raise WeightError(f"weight expression {text!r}: unknown field {node.id!r} "
                                   f"(allowed: {', '.join(sorted(fields))})")
             continue
-        raise WeightError(f"weight expression {text!r}: {type(node).__name__} is not allowed "
-                          "(only numbers, fields, + - * /, min, max)")
+        raise WeightError(f"weight expression {text!r}: {_describe(node)} is not allowed "
+                          "(only numbers, fields, + - * /, parentheses, min(...) and max(...))")
     return tree
+
+
+_OPERATORS = {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
+              ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Not: "not", ast.Invert: "~"}
+_KINDS = {ast.Attribute: "an attribute (a.b)", ast.Subscript: "indexing (a[b])", ast.Compare: "a comparison",
+          ast.BoolOp: "and / or", ast.IfExp: "if ... else", ast.Lambda: "lambda", ast.Constant: "a text",
+          ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a mapping", ast.Set: "a set",
+          ast.JoinedStr: "a text", ast.NamedExpr: "an assignment (:=)", ast.Starred: "*"}
+
+
+def _describe(node: ast.AST) -> str:
+    """What a refused part of an expression is, in words."""
+    op = getattr(node, "op", None)
+    if op is not None and type(op) in _OPERATORS:
+        return f"the operator {_OPERATORS[type(op)]}"
+    if type(node) in _OPERATORS:
+        return f"the operator {_OPERATORS[type(node)]}"
+    return _KINDS.get(type(node), f"this construct ({type(node).__name__})")
 
 
 def _is_callee(tree: ast.AST, name: ast.Name) -> bool:

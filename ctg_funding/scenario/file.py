@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, Problem, validation_problems
+from ..files import read_text
+from ..i18n import _
 from ..inputs import cells
 from ..inputs.dataset import Dataset, load_dataset
 from ..inputs.model import Period, Structure, Territory
@@ -139,7 +141,8 @@ class Scenario:
 
 
 def schema_of(rulebook: Rulebook) -> Schema:
-    return Schema(types=rulebook.types, post_types=rulebook.post_types)
+    return Schema(types=rulebook.types, post_types=rulebook.post_types,
+                  family_of={t: f for f, types in rulebook.families.items() for t in types})
 
 
 def weight_fields(dataset: Dataset, new: dict[str, Structure] | None = None) -> set[str]:
@@ -165,13 +168,14 @@ def _override(name: str, raw: Any, base: Parameter, file: str) -> Parameter:
             values = [(ALWAYS, coerce_value(base.type, raw, base.choices))]
     except ValueError as exc:
         raise InputError([Problem(file, None, where, str(exc))]) from None
-    return base.overridden(tuple(values), Source(f"scenario {file}", "assumed"), file)
+    return base.overridden(tuple(values), Source(_("scenario {file}").format(file=file), "assumed"), file)
 
 
 def territory_overrides(territory: Territory, territory_file: str, rulebook: Rulebook) -> dict[str, Parameter]:
     """Parameters that a territory's own row or file fixes (its pilotage deadline)."""
     base = rulebook.parameters[required.DEADLINE_YEAR]
-    source = Source(f"{territory_file} of {territory.id} (pilotage_deadline_year)", "seed")
+    source = Source(_("{file} of {territory} (pilotage_deadline_year)").format(file=territory_file,
+                                                                               territory=territory.id), "seed")
     return {base.name: base.overridden(((ALWAYS, territory.pilotage_deadline_year),), source, territory_file)}
 
 
@@ -181,7 +185,10 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
     name = path.name
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, "no such scenario file")])
-    data = load_yaml(path.read_text(encoding="utf-8"), name)
+    data = load_yaml(read_text(path), name)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, None, None, "a scenario file is a mapping with the keys name, dataset and "
+                                                    "years (and parameters, changes): see docs/scenarios.md")])
     try:
         sf = ScenarioFile.model_validate(data)
     except ValidationError as exc:
@@ -193,8 +200,8 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
 
 def scenario_for_dataset(dataset: Dataset, rulebook: Rulebook, years: tuple[int, int]) -> Scenario:
     """A scenario with no overrides and no changes: the dataset under the rules as they stand."""
-    sf = ScenarioFile(name=f"{dataset.label} (rules as they stand)", dataset=str(dataset.path),
-                      years=years)
+    name = _("{dataset} (rules as they stand)").format(dataset=dataset.label)
+    sf = ScenarioFile(name=name, dataset=str(dataset.path), years=years)
     return build_scenario(sf, dataset, rulebook, None)
 
 

@@ -130,7 +130,7 @@ def test_overpaid(tmp_path):
     explanation = finding["explanation"]
     assert explanation["amount"] == "1000.00" and explanation["eligible"] is True
     assert [r["id"] for r in explanation["rules"]] == ["R2.eaje", "R3.historical"]
-    assert any("N-1 CEJ amount 1000.00 EUR" in step for step in explanation["steps"])
+    assert any("N-1 CEJ amount €1,000.00" in step for step in explanation["steps"])
     assert data["summary"][0]["by_code"]["OVERPAID"] == 1
 
 
@@ -440,10 +440,10 @@ def test_payments_on_the_alsh_floor_are_audited_outside_the_envelope(tmp_path):
     assert code == 1
     assert short(data) == [(2023, "ALSH-A", "plancher_alsh", "OVERPAID", "500.00", "650.00", "150.00")]
     steps = data["findings"][0]["explanation"]["other_lines"][0]["steps"]
-    assert steps == ["national floor 0.15 EUR per hour in 2023 (alsh.floor_per_hour) x 10000 hours (pro rata "
-                     "temporis) = 1500.000000 EUR",
-                     "1500.000000 - its bonus territoire 1000.00 EUR = 500.000000 EUR, rounded to 500.00 EUR "
-                     "(outside the envelope)"]
+    assert steps == ["national floor €0.15 per hour in 2023 (alsh.floor_per_hour) x 10,000 hours (pro rata "
+                     "temporis) = €1,500.00",
+                     "€1,500.00 - its bonus territoire €1,000.00 = €500.00, rounded to €500.00 (outside the "
+                     "envelope)"]
     write_payments(tmp_path / "data", [(2023, "ALSH-A", BT, "1000.00"), (2023, "ALSH-A", "plancher_alsh", "500.00")])
     code, data = audit_json(target, "2023")
     assert (code, data["findings"]) == (0, [])

@@ -75,7 +75,7 @@ def test_a_crèche_closing_mid_year_records_its_share_of_the_year(engine):
     assert part["amount"] == Fraction("96367.41") * 182 / 366
     assert str(data["amount"]) == "47920.41"
     sentences = explain_json(data)["steps"]
-    assert sentences[1] == ("N-1 CEJ amount 96367.41 EUR x 91/183 of the year = 47920.406066 EUR; the rest is "
+    assert sentences[1] == ("N-1 CEJ amount €96,367.41 x 91/183 of the year = €47,920.406066; the rest is "
                             "released (CLOSED)")
 
 
@@ -109,14 +109,14 @@ def test_a_renewed_amount_names_the_year_and_the_amount_it_comes_from(tmp_path):
         assert e1["trace"][0].figures == {"family": "EAJE", "base_year": 2025, "envelope": Fraction(80000)}
         assert e1["envelope"]["renewed_from"] == 2025 and "R7.renewal" in [r["id"] for r in e1["rules"]]
         words = explain_json(e1)["steps"][0]
-        assert words.startswith("family envelope 80000.00 EUR = what the EAJE structures of the territory were "
+        assert words.startswith("family envelope €80,000.00 = what the EAJE structures of the territory were "
                                 "allocated in 2025")
         r2 = explanation(result, "R2", 2026)
         assert [(s.kind, s.figures) for s in r2["trace"]] == [("renewed", {"n1": Fraction(2250),
                                                                            "base_year": 2025})]
         assert (r2["facts"]["cej_n_minus_1"], r2["facts"]["n_minus_1"]) == ("0.00", "2250.00")
         assert r2["facts"]["n_minus_1_renewed_from"] == 2025
-        assert explain_json(r2)["steps"] == ["N-1 amount 2250.00 EUR: what it was allocated in 2025, the last "
+        assert explain_json(r2)["steps"] == ["N-1 amount €2,250.00: what it was allocated in 2025, the last "
                                              "year of the previous CTG (renewal, R7.renewal); open all year"]
         e5 = explanation(result, "E5", 2026)
         assert (e5["amount"], e5["reason"]) == (Decimal("0.00"), "NO_SIGNATORY_SUPPORT")

@@ -159,8 +159,9 @@ def test_explain_shows_rules_sources_parameters_and_arithmetic():
     assert result.exit_code == 0, result.output
     text = result.output
     assert "R4.post_capped" in text and "Caf de la Loire" in text
-    assert "pilotage.cap_per_etp = 30200" in text
-    assert "39260.00" in text and "2240.00" in text
+    assert "pilotage.cap_per_etp = 30,200 EUR/ETP" in text
+    # 30,200 EUR per ETP x 1.3 ETP = 39,260.00; 41,500.00 - 39,260.00 = 2,240.00 released (POST_CAPPED)
+    assert "€39,260.00" in text and "€2,240.00" in text
     data = run_json("explain", str(SCENARIOS / "cab-historical.yaml"), "COORD-WIMILLE", "--year", "2026")
     assert (data["eligible"], data["reason"], data["amount"]) == (False, "POST_NOT_CONVERTED", "0.00")
     assert any(r["id"] == "R4.post_not_converted" and r["status"] == "seed" for r in data["rules"])
@@ -197,7 +198,8 @@ def test_an_output_that_cannot_be_written_is_exit_2_without_traceback(tmp_path):
     result = CliRunner().invoke(main, ["simulate", str(SCENARIOS / "cab-historical.yaml"), "--year", "2026",
                                        "--format", "csv", "--output", str(target)])
     assert result.exit_code == 2
-    assert f"{target}: cannot read or write it" in result.output and "Traceback" not in result.output
+    assert f"{target}: cannot write it: the folder {target.parent} does not exist" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_floor_per_occupied_place_lifts_the_low_occupancy_creches():
@@ -262,4 +264,4 @@ def test_trajectoire_scenario_reaches_tier_1_then_tier_2():
     text = CliRunner().invoke(main, ["explain", str(SCENARIOS / "cab-trajectoire.yaml"), "EAJE-OUTREAU-LACORRE",
                                      "--year", "2026", "--engine", "vector"]).output
     assert "eligible EAJE places of CTG-CAB-2021 on 1 January 2026: 514, on 1 January 2023: 472" in text
-    assert "72 places (pro rata temporis) x 200.00 = 14400.000000 EUR, rounded to 14400.00 EUR" in text
+    assert "72 places (pro rata temporis) x €200.00 = €14,400.00, rounded to €14,400.00" in text

@@ -277,3 +277,71 @@ def test_the_pilotage_deadline_comes_from_the_rulebook(rulebook):
     moved = rulebook.with_overrides({"pilotage.deadline_year": later})
     assert evaluate(post, rulebook)["COORD|2026"].reason == "POST_NOT_CONVERTED"
     assert evaluate(post, moved)["COORD|2026"].eligible
+
+
+# -- Ctrl-C: an interrupted run is abandoned, never half-read, and the evaluator stays usable
+
+INTERRUPT_RULES = [CompiledRule("interrupt_probe", parse({"units": {"gte": 0}}, {}))]
+
+
+class _InterruptedOnce(dict):
+    """The recorder's dict: the third firing it records is interrupted, as Ctrl-C would be."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def setdefault(self, key, default=None):
+        self.calls += 1
+        if self.calls == 3:
+            raise KeyboardInterrupt
+        return super().setdefault(key, default)
+
+
+def test_ctrl_c_inside_an_action_interrupts_the_run_and_the_next_run_is_whole():
+    # durable-rules catches what an action raises (Ctrl-C included) and carries on: without the recorder's own
+    # catch, the run returned with a firing missing and no error at all.
+    evaluator = DurableEvaluator(INTERRUPT_RULES)
+    facts = [fact(i) for i in range(10)]
+    with pytest.raises(KeyboardInterrupt):
+        _run_with_fired(evaluator, facts, _InterruptedOnce())
+    assert evaluator.fact_count() == 0
+    assert evaluator.evaluate(facts) == {f["id"]: ["interrupt_probe"] for f in facts}
+
+
+def _run_with_fired(evaluator: DurableEvaluator, facts: list[dict], fired: dict) -> dict:
+    """evaluate, with the run's `_fired` dict replaced by `fired` once the run has reset it."""
+    cls = type(evaluator)
+
+    class Probe(cls):
+        @property
+        def _fired(self):
+            return self.__dict__["_probe"]
+
+        @_fired.setter
+        def _fired(self, value):
+            self.__dict__["_probe"] = fired
+
+    evaluator.__class__ = Probe
+    try:
+        return evaluator.evaluate(facts)
+    finally:
+        evaluator.__class__ = cls
+        evaluator.__dict__.pop("_probe", None)
+
+
+def test_facts_left_by_a_run_interrupted_during_its_retraction_are_cleared_by_the_next(monkeypatch):
+    evaluator = DurableEvaluator(INTERRUPT_RULES)
+    facts = [fact(i) for i in range(5)]
+    real_retract = DurableEvaluator._retract
+
+    def interrupted_retract(self, facts):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DurableEvaluator, "_retract", interrupted_retract)
+    with pytest.raises(KeyboardInterrupt):
+        evaluator.evaluate(facts)
+    assert evaluator.fact_count() == 5  # left behind by the interrupted run
+    monkeypatch.setattr(DurableEvaluator, "_retract", real_retract)
+    assert evaluator.evaluate(facts) == {f["id"]: ["interrupt_probe"] for f in facts}
+    assert evaluator.fact_count() == 0

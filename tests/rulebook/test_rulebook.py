@@ -189,7 +189,7 @@ def test_every_rule_and_parameter_is_sourced(rulebook):
 
 
 def test_a_parameter_gives_the_value_in_force():
-    param = Parameter(name="p", label="p", unit="EUR", type="number", source=Source("s", "assumed"),
+    param = Parameter(name="p", labels=(("en", "p"),), unit="EUR", type="number", source=Source("s", "assumed"),
                       values=((dt.date(2021, 1, 1), Decimal(2600)), (dt.date(2025, 1, 1), Decimal(3100))), file="f")
     assert param.at(dt.date(2020, 12, 31)) is None
     assert param.at(dt.date(2021, 1, 1)) == 2600
