@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from ..money import ZERO, round_cents
 from ..rulebook import required
+from .policy import NO_SHARE_ZERO_WEIGHT
 from .results import Line
 
 LINE = "plancher_alsh"
@@ -37,10 +38,12 @@ class PlancherLine(Line):
 def plancher_lines(year: int, lines: Iterable[Any], evaluations: Mapping[str, Any],
                    floor_of: Callable[[str], Fraction | None]) -> list[PlancherLine]:
     """One line per eligible structure R8 applies to whose bonus territoire is below the floor times its hours.
-    `lines` are the year's envelope lines; `floor_of(structure id)` the floor in force in its territory."""
+    `lines` are the year's envelope lines; `floor_of(structure id)` the floor in force in its territory. An ALSH
+    that the rules find eligible but the scenario's weight leaves without a share (ZERO_WEIGHT) is still eligible
+    to the national floor."""
     out: list[PlancherLine] = []
     for ln in lines:
-        if not ln.eligible:
+        if not ln.eligible and ln.reason != NO_SHARE_ZERO_WEIGHT:
             continue
         floor = floor_of(ln.structure_id)
         # At or above the floor (most of them, at national scale): floor x hours <= its cents, tested on integers.
