@@ -33,6 +33,9 @@ def _facts(data: dict[str, Any]) -> str:
         (_("Units, pro rata temporis"), fmt_number(Decimal(f["units_pro_rata"]), 4)),
         (_("N-1 CEJ amount"), fmt_money(Decimal(f["cej_n_minus_1"]))),
     ]
+    if f["n_minus_1_renewed_from"] is not None:
+        items.append((_("N-1 amount in the renewed CTG (R7)"), _("{amount}, allocated in {year}").format(
+            amount=fmt_money(Decimal(f["n_minus_1"])), year=f["n_minus_1_renewed_from"])))
     if s["post_status"]:
         items.append((_("Post"), s["post_status"]))
     if s["converted_on"]:
@@ -65,6 +68,9 @@ def _envelope(data: dict[str, Any]) -> str:
              (_("Released"), fmt_money(env["released"]))]
     if env["rate"]:
         items.append((_("Rate per unit"), _("{rate} EUR per unit").format(rate=fmt_number(Decimal(env["rate"]), 6))))
+    if env["renewed_from"]:
+        items.append((_("Envelope from"), _("what the family was allocated in {year} (R7)").format(
+            year=env["renewed_from"])))
     return definitions((e(term), e(value)) for term, value in items)
 
 

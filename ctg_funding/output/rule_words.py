@@ -103,6 +103,17 @@ FORMULAS = {
                      "the rate of the commune's tranche (new_places.rate.tranche_1 to 3), on the "
                      "bonus_places_nouvelles line, outside the envelope"),
     "qpv_zrr_tranche_1": N_("a commune in QPV or ZRR takes the tranche 1 rate (new_places.rate.tranche_1)"),
+    "renewal": N_("in a renewed CTG, each family's envelope is what its structures were allocated in the last year "
+                  "of the previous CTG, and a structure's N-1 amount is what it was allocated that year "
+                  "(renewal.envelope_base: paid_last_year; first_envelope keeps the first CTG's)"),
+    "plancher_alsh": N_("an eligible ALSH gets at least alsh.floor_per_hour × its attendance hours (pro rata "
+                        "temporis): what its bonus territoire lacks is paid on the plancher_alsh line, outside the "
+                        "envelope"),
+    "bonus_trajectoire": N_("when the territory's eligible EAJE places on 1 January have grown since 1 January of "
+                            "trajectoire.reference_year by a tier (trajectoire.growth.tier_1 to 3), each eligible "
+                            "EAJE gets the highest tier's amount per place (trajectoire.rate.tier_1 to 3, pro rata "
+                            "temporis) on the bonus_trajectoire line, outside the envelope, up to "
+                            "trajectoire.last_year"),
 }
 
 # The parameters a formula reads, by name or name prefix (the per-family ones).
@@ -111,6 +122,8 @@ FORMULA_PARAMETERS = {
     "weighted": (required.METHOD, required.WEIGHT), "floor": ("redistribution.floor_per_unit.",),
     "released": (required.DESTINATION,), "pilotage_kept": (required.DEADLINE_YEAR,),
     "new_places": ("new_places.rate.",), "qpv_zrr_tranche_1": (required.NEW_PLACES_RATE.format(1),),
+    "renewal": (required.ENVELOPE_BASE, required.RENEWED_UNTIL), "plancher_alsh": (required.ALSH_FLOOR,),
+    "bonus_trajectoire": ("trajectoire.",),
 }
 
 ParamLabel = Callable[[str], str]
