@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import _
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -19,13 +21,12 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column:
             # A spreadsheet (CSV file, workbook sheet) has columns; YAML files and folders have keys.
             spreadsheet = "[" in self.file or self.file.lower().endswith((".csv", ".xlsx"))
-            kind = "column" if spreadsheet else "key"
-            where.append(f"{kind} {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+            where.append((_("column {name}") if spreadsheet else _("key {name}")).format(name=self.column))
+        return _("{where}: {message}").format(where=", ".join(where), message=self.message)
 
     def as_dict(self) -> dict[str, object]:
         return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
@@ -57,33 +58,37 @@ def validation_problems(exc: Any, file: str, *, row: int | None = None, prefix: 
             key = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".") or None
             if prefix:
                 key = f"{prefix}.{key}" if key else prefix
-        message = _PLAIN.get(err["type"], err["msg"])
+        message = _(_PLAIN[err["type"]]) if err["type"] in _PLAIN else err["msg"]
         if err["type"] in _SHOW_VALUE and "input" in err:
-            message += f", got {err['input']!r}"
+            message += _(", got {value!r}").format(value=err["input"])
         out.append(Problem(file, row, key, message))
     return out
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's "mark for the catalogue, translate later"
+    return message
+
+
 # Pydantic's error types in the words a finance officer uses (the others keep pydantic's message).
 _PLAIN = {
-    "extra_forbidden": "unknown key",
-    "missing": "a value is required",
-    "tuple_type": "expected a list, such as [A, B]",
-    "list_type": "expected a list, such as [A, B]",
-    "dict_type": "expected a mapping of keys and values",
-    "model_type": "expected a mapping of keys and values",
-    "model_attributes_type": "expected a mapping of keys and values",
-    "string_type": "expected text",
-    "int_parsing": "expected a whole number",
-    "int_type": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "bool_parsing": "expected true or false",
-    "bool_type": "expected true or false",
-    "date_parsing": "expected a date such as 2024-07-01",
-    "date_from_datetime_parsing": "expected a date such as 2024-07-01",
-    "date_type": "expected a date such as 2024-07-01",
-    "decimal_parsing": "expected a number",
-    "decimal_type": "expected a number",
+    "extra_forbidden": N_("unknown key"),
+    "missing": N_("a value is required"),
+    "tuple_type": N_("expected a list, such as [A, B]"),
+    "list_type": N_("expected a list, such as [A, B]"),
+    "dict_type": N_("expected a mapping of keys and values"),
+    "model_type": N_("expected a mapping of keys and values"),
+    "model_attributes_type": N_("expected a mapping of keys and values"),
+    "string_type": N_("expected text"),
+    "int_parsing": N_("expected a whole number"),
+    "int_type": N_("expected a whole number"),
+    "int_from_float": N_("expected a whole number"),
+    "bool_parsing": N_("expected true or false"),
+    "bool_type": N_("expected true or false"),
+    "date_parsing": N_("expected a date such as 2024-07-01"),
+    "date_from_datetime_parsing": N_("expected a date such as 2024-07-01"),
+    "date_type": N_("expected a date such as 2024-07-01"),
+    "decimal_parsing": N_("expected a number"),
+    "decimal_type": N_("expected a number"),
 }
 _SHOW_VALUE = {"tuple_type", "list_type", "dict_type", "model_type", "string_type", "int_parsing", "int_type",
                "int_from_float", "bool_parsing", "bool_type", "date_parsing", "date_from_datetime_parsing",

@@ -12,22 +12,22 @@ from pathlib import Path
 from typing import IO
 
 from .errors import InputError, Problem
-
-UTF8_HINT = "save it as UTF-8 (in Excel: 'CSV UTF-8'; in a text editor: encoding UTF-8)"
+from .i18n import _
 
 
 def decode(data: bytes, name: str) -> str:
     """A file's bytes as UTF-8 text (a BOM is dropped); anything else is refused with the line and a hint."""
     if b"\0" in data:
         line = data[:data.index(b"\0")].count(b"\n") + 1
-        raise InputError([Problem(name, line, None, "is not a text file (it holds binary data): give a CSV or "
-                                                    "YAML text file, saved as UTF-8")])
+        raise InputError([Problem(name, line, None, _("is not a text file (it holds binary data): give a CSV or YAML "
+                                                      "text file, saved as UTF-8"))])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise InputError([Problem(name, line, None, f"is not UTF-8 text (byte {data[exc.start]:#04x} on this "
-                                                    f"line): {UTF8_HINT}")]) from None
+        message = _("is not UTF-8 text (byte {byte:#04x} on this line): save it as UTF-8 (in Excel: 'CSV UTF-8'; "
+                    "in a text editor: encoding UTF-8)").format(byte=data[exc.start])
+        raise InputError([Problem(name, line, None, message)]) from None
 
 
 def read_text(path: Path, name: str | None = None) -> str:

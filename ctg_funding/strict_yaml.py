@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, Problem
+from .i18n import _
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -47,9 +48,11 @@ def load_yaml(text: str, name: str) -> Any:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character...)
         line = text[:exc.position].count("\n") + 1
-        raise InputError([Problem(name, line, None, f"invalid character {exc.character!r} in a YAML file: "
-                                                    "remove it, or save the file again as plain text")]) from None
+        raise InputError([Problem(name, line, None, _("invalid character {character!r} in a YAML file: remove it, or "
+                                                      "save the file again as plain text").format(
+            character=exc.character))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError([Problem(name, mark.line + 1 if mark else 1, None, f"invalid YAML: {problem}")]) from None
+        raise InputError([Problem(name, mark.line + 1 if mark else 1, None, _("invalid YAML: {problem}").format(
+            problem=problem))]) from None

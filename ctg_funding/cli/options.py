@@ -77,7 +77,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             _interrupted()
         except OSError as exc:  # a file that cannot be read or written: say which, and why
             where = exc.filename or kwargs.get("output") or "a file"
-            fail([Problem(str(where), None, None, f"cannot read or write it: {exc.strerror or exc}")])
+            fail([Problem(str(where), None, None, _("cannot read or write it: {v0}").format(v0=exc.strerror or exc))])
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
@@ -106,18 +106,18 @@ def check_output(output: Path | None, inputs: Iterable[Path]) -> None:
     if output is None:
         return
     if output.is_dir():
-        raise OutputRefused([Problem(str(output), None, None, "is a folder: --output takes a file name")])
+        raise OutputRefused([Problem(str(output), None, None, _("is a folder: --output takes a file name"))])
     if not output.parent.is_dir():
-        raise OutputRefused([Problem(str(output), None, None, f"cannot write it: the folder {output.parent} does not "
-                                                           "exist")])
+        message = _("cannot write it: the folder {parent} does not exist").format(parent=output.parent)
+        raise OutputRefused([Problem(str(output), None, None, message)])
     target = output.resolve()
     for path in inputs:
         files = [p for p in path.iterdir() if p.is_file()] if path.is_dir() else [path]
         for f in files:
             if f.exists() and f.resolve() == target:
-                raise OutputRefused([Problem(str(output), None, None, f"is one of this command's inputs ({f}): "
-                                                                   "writing there would destroy it; choose "
-                                                                   "another --output file")])
+                raise OutputRefused([Problem(str(output), None, None, _("is one of this command's inputs ({f}): "
+                                                                        "writing there would destroy it; choose "
+                                                                        "another --output file").format(f=f))])
 
 
 def scenario_inputs(scenario: Path) -> list[Path]:
@@ -161,7 +161,7 @@ def parse_years(text: str | None, within: tuple[int, int] | None = None) -> list
 
     if not text:
         if within is None:
-            raise bad("give a year (2024) or a range (2022..2026)")
+            raise bad(_("give a year (2024) or a range (2022..2026)"))
         return list(range(within[0], within[1] + 1))
     try:
         if ".." in text:
@@ -169,13 +169,14 @@ def parse_years(text: str | None, within: tuple[int, int] | None = None) -> list
         else:
             a = b = int(text)
     except ValueError:
-        raise bad(f"expected a year or a range such as 2022..2026, got {text!r}") from None
+        raise bad(_("expected a year or a range such as 2022..2026, got {text!r}").format(text=text)) from None
     if a > b:
-        raise bad(f"{text}: the first year {a} is after the last year {b}")
+        raise bad(_("{text}: the first year {a} is after the last year {b}").format(text=text, a=a, b=b))
     if within and (a < within[0] or b > within[1]):
-        raise bad(f"{text} is outside the scenario's years {within[0]}..{within[1]}")
+        raise bad(_("{text} is outside the scenario's years {v1}..{v2}").format(text=text, v1=within[0], v2=within[1]))
     if a < YEAR_BOUNDS[0] or b > YEAR_BOUNDS[1]:
-        raise bad(f"{text} is outside the years this program covers ({YEAR_BOUNDS[0]}..{YEAR_BOUNDS[1]})")
+        raise bad(_("{text} is outside the years this program covers ({v1}..{v2})").format(
+            text=text, v1=YEAR_BOUNDS[0], v2=YEAR_BOUNDS[1]))
     return list(range(a, b + 1))
 
 

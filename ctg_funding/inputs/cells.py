@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from ..i18n import _
 from ..money import CENT
 
 _NUMBER = re.compile(r"^[+-]?\d{1,15}([.,]\d+)?$", re.ASCII)  # at most 15 integer digits: Decimal rounds past 28
@@ -26,15 +27,16 @@ def parse_decimal(text: str, *, max_places: int | None = None, allow_negative: b
     """A number written with `.` or `,` as decimal separator (never both), spaces allowed between thousands."""
     raw = _SPACES.sub("", text.strip())
     if not _NUMBER.match(raw):
-        raise CellError(f"expected a number such as 1234.56 or 1234,56, got {text!r}")
+        raise CellError(_("expected a number such as 1234.56 or 1234,56, got {text!r}").format(text=text))
     try:
         value = Decimal(raw.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the regex already guarantees a valid literal
-        raise CellError(f"expected a number, got {text!r}") from exc
+        raise CellError(_("expected a number, got {text!r}").format(text=text)) from exc
     if value < 0 and not allow_negative:
-        raise CellError(f"must not be negative, got {text!r}")
+        raise CellError(_("must not be negative, got {text!r}").format(text=text))
     if max_places is not None and -value.as_tuple().exponent > max_places:
-        raise CellError(f"at most {max_places} decimals allowed, got {text!r}")
+        raise CellError(_("at most {max_places} decimals allowed, got {text!r}").format(
+            max_places=max_places, text=text))
     return value.copy_abs() if value.is_zero() else value  # -0.00 is zero
 
 
@@ -48,10 +50,11 @@ def parse_int(text: str, *, low: int | None = None, high: int | None = None) -> 
     if raw.endswith(".0"):  # spreadsheets write whole numbers as 2021.0
         raw = raw[:-2]
     if not re.fullmatch(r"[+-]?\d{1,15}", raw, re.ASCII):  # int() refuses more than 4300 digits
-        raise CellError(f"expected a whole number, got {text!r}")
+        raise CellError(_("expected a whole number, got {text!r}").format(text=text))
     value = int(raw)
     if low is not None and value < low or high is not None and value > high:
-        raise CellError(f"expected a whole number between {low} and {high}, got {value}")
+        raise CellError(_("expected a whole number between {low} and {high}, got {value}").format(
+            low=low, high=high, value=value))
     return value
 
 
@@ -61,7 +64,7 @@ def parse_bool(text: str) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise CellError(f"expected true or false, got {text!r}")
+    raise CellError(_("expected true or false, got {text!r}").format(text=text))
 
 
 def parse_date(text: str) -> dt.date:
@@ -76,8 +79,8 @@ def parse_date(text: str) -> dt.date:
             day, month, year = raw.split("/")
             return dt.date(int(year), int(month), int(day))
     except ValueError as exc:
-        raise CellError(f"{text!r} is not a valid date ({exc})") from exc
-    raise CellError(f"expected a date such as 2024-07-01, got {text!r}")
+        raise CellError(_("{text!r} is not a valid date ({exc})").format(text=text, exc=exc)) from exc
+    raise CellError(_("expected a date such as 2024-07-01, got {text!r}").format(text=text))
 
 
 def parse_id_list(text: str) -> tuple[str, ...]:
@@ -87,5 +90,5 @@ def parse_id_list(text: str) -> tuple[str, ...]:
         return ()
     parts = [p.strip() for p in re.split(r"[;,]", raw)]
     if any(not p for p in parts):
-        raise CellError(f"empty id in list {text!r}; separate ids with ';'")
+        raise CellError(_("empty id in list {text!r}; separate ids with ';'").format(text=text))
     return tuple(parts)

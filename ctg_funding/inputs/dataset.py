@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..files import decode
+from ..i18n import _
 from ..money import sum_money
 from ..strict_yaml import load_yaml
 from .model import Activity, CejAction, Collectivite, CollectiviteKind, Payment, Structure, Territory
@@ -117,12 +118,12 @@ def _read_folder(path: Path, checker: Checker) -> _Files:
             checker.problems.extend(exc.problems)
         else:
             if found.territory_data is None:
-                checker.add(yaml_path.name, 1, None, "the file is empty: expected the CTG's id, name, caf, start, "
-                                                     "end, pilotage_deadline_year and communes")
+                checker.add(yaml_path.name, 1, None, _("the file is empty: expected the CTG's id, name, caf, start, "
+                                                       "end, pilotage_deadline_year and communes"))
     territories_path = path / "territories.csv"
     if territories_path.is_file():
         if yaml_path.is_file():
-            checker.add("territories.csv", None, None, "a dataset has territory.yaml or territories.csv, not both")
+            checker.add("territories.csv", None, None, _("a dataset has territory.yaml or territories.csv, not both"))
         else:
             found.paths.append(territories_path)
             found.territory_file = "territories.csv"
@@ -155,9 +156,11 @@ def _territories(checker: Checker, found: _Files, collectivites: dict[str, Colle
         for cid in territory.communes:
             c = collectivites.get(cid)
             if c is None and collectivites:
-                checker.add(found.territory_file, None, "communes", f"unknown commune {cid!r}: not in collectivites")
+                checker.add(found.territory_file, None, "communes",
+                            _("unknown commune {cid!r}: not in collectivites").format(cid=cid))
             elif c is not None and c.kind != CollectiviteKind.COMMUNE:
-                checker.add(found.territory_file, None, "communes", f"{cid!r} is a {c.kind.value}, not a commune")
+                checker.add(found.territory_file, None, "communes", _("{cid!r} is a {value}, not a commune").format(
+                    cid=cid, value=c.kind.value))
     return territories
 
 
@@ -170,19 +173,19 @@ def load_dataset(path: str | Path, schema: Schema) -> Dataset:
     elif path.is_dir():
         found = _read_folder(path, checker)
     elif path.is_file():
-        raise InputError([Problem(str(path), None, None, "is a file, not a dataset: give the dataset's folder (the "
-                                                         "one holding structures.csv, cej.csv...) or an .xlsx "
-                                                         "workbook")])
+        raise InputError([Problem(str(path), None, None, _("is a file, not a dataset: give the dataset's folder (the "
+                                                           "one holding structures.csv, cej.csv...) or an .xlsx "
+                                                           "workbook"))])
     else:
         raise InputError([Problem(str(path), None, None,
-                                  "no such dataset: expected a folder of CSV files or an .xlsx workbook")])
+                                  _("no such dataset: expected a folder of CSV files or an .xlsx workbook"))])
     tables = found.tables
     if found.territory_data is None and not any(p.file == found.territory_file for p in checker.problems):
-        checker.add(found.territory_file, None, None, "missing: the dataset needs its territory (the CTG)")
+        checker.add(found.territory_file, None, None, _("missing: the dataset needs its territory (the CTG)"))
     for key in REQUIRED:
         if key not in tables and not any(p.file.startswith(key) for p in checker.problems):
             checker.add(f"{key}.csv" if path.is_dir() else f"{path.name}[{key}]", None, None,
-                        "missing file: a dataset needs collectivites, structures and cej")
+                        _("missing file: a dataset needs collectivites, structures and cej"))
     collectivites = read_collectivites(checker, tables["collectivites"]) if "collectivites" in tables else {}
     territories = _territories(checker, found, collectivites)
     structures: dict[str, Structure] = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError, Problem
+from ..i18n import _
 
 # type, share of the structures, units (low, high, decimals), N-1 CEJ amount per unit in cents (low, high)
 MIX: list[tuple[str, float, tuple[float, float, int], tuple[int, int]]] = [
@@ -132,12 +133,12 @@ def generate(out: Path, territories: int, structures: int, seed: int = 0, first_
     unless `force` (then the dataset's files in it are replaced and any other dataset file removed). The files
     are written in a temporary folder first and moved into `out` only once all are complete."""
     if territories < 1 or structures < 0:
-        raise ValueError("need at least one territory and no negative number of structures")
+        raise ValueError(_("need at least one territory and no negative number of structures"))
     if out.exists() and not out.is_dir():
-        raise InputError([Problem(str(out), None, None, "is a file: give a folder to write the dataset in")])
+        raise InputError([Problem(str(out), None, None, _("is a file: give a folder to write the dataset in"))])
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError([Problem(str(out), None, None, "the folder is not empty: give an empty or new folder, "
-                                                        "or --force to replace the dataset in it")])
+        raise InputError([Problem(str(out), None, None, _("the folder is not empty: give an empty or new folder, or "
+                                                          "--force to replace the dataset in it"))])
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import Problem, validation_problems
+from ..i18n import _
 from . import cells
 from .model import (
     Activity,
@@ -91,7 +92,7 @@ class Checker:
         text = cells_.get(column, "")
         if text == "":
             if required:
-                self.add(table.name, row, column, "a value is required")
+                self.add(table.name, row, column, _("a value is required"))
             return None
         try:
             return parse(text)
@@ -102,7 +103,8 @@ class Checker:
     def columns(self, table: Table, key: str) -> bool:
         missing = [c for c in COLUMNS[key] if c not in table.columns]
         for col in missing:
-            self.add(table.name, 1, col, f"missing column (expected columns: {', '.join(COLUMNS[key])})")
+            self.add(table.name, 1, col, _("missing column (expected columns: {v0})").format(
+                v0=', '.join(COLUMNS[key])))
         return not missing
 
     def unique(self, table: Table, column: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -111,10 +113,11 @@ class Checker:
         for row, cells_ in table.rows:
             value = cells_.get(column, "")
             if not value:
-                self.add(table.name, row, column, "a value is required")
+                self.add(table.name, row, column, _("a value is required"))
                 continue
             if value in first:
-                self.add(table.name, row, column, f"duplicate id {value!r} (first at row {first[value]})")
+                self.add(table.name, row, column, _("duplicate id {value!r} (first at row {v1})").format(
+                    value=value, v1=first[value]))
                 continue
             first[value] = row
             yield row, cells_
@@ -141,8 +144,8 @@ def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False
     territory sheet or a territories.csv row (dates and numbers as a spreadsheet writes them, communes as a
     `;` list). The Territory model refuses unknown keys and wrong types."""
     if not isinstance(data, dict):
-        checker.add(name, 1, None, "expected a mapping of keys (id, name, caf, start, end, pilotage_deadline_year, "
-                                   f"communes, and optionally renewals), got {_kind(data)}")
+        checker.add(name, 1, None, _("expected a mapping of keys (id, name, caf, start, end, pilotage_deadline_year, "
+                                     "communes, and optionally renewals), got {v0}").format(v0=_kind(data)))
         return None
     values = dict(data)
     if text:
@@ -160,7 +163,8 @@ def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False
                     return None
     territory = _model(checker, name, None, Territory, **values)
     if territory and territory.end < territory.start:
-        checker.add(name, None, "end", f"end {territory.end} is before start {territory.start}")
+        checker.add(name, None, "end", _("end {end} is before start {start}").format(
+            end=territory.end, start=territory.start))
     if territory:
         _check_renewals(checker, name, territory)
     return territory
@@ -171,9 +175,9 @@ def _check_renewals(checker: Checker, name: str, territory: Territory) -> None:
     previous = territory.end
     for end in territory.renewals:
         if end <= previous:
-            checker.add(name, None, "renewals", f"renewal ending {end} does not end after the CTG before it "
-                                                f"({previous}): each renewed CTG runs from the day after the "
-                                                "previous one's end to its date")
+            checker.add(name, None, "renewals", _("renewal ending {end} does not end after the CTG before it "
+                                                  "({previous}): each renewed CTG runs from the day after the "
+                                                  "previous one's end to its date").format(end=end, previous=previous))
         previous = max(previous, end)
 
 
@@ -187,14 +191,15 @@ def read_collectivites(checker: Checker, table: Table) -> dict[str, Collectivite
             try:
                 return CollectiviteKind(text.strip().lower())
             except ValueError:
-                raise cells.CellError(f"unknown kind {text!r} (expected one of: {kinds})") from None
+                raise cells.CellError(_("unknown kind {text!r} (expected one of: {kinds})").format(
+                    text=text, kinds=kinds)) from None
 
         k = checker.cell(table, row, c, "kind", kind)
         is_commune = k == CollectiviteKind.COMMUNE
         tranche = checker.cell(table, row, c, "tranche", lambda t: cells.parse_int(t, low=1, high=3),
                                required=is_commune)
         if tranche is not None and k is not None and not is_commune:
-            checker.add(table.name, row, "tranche", "a tranche is for communes only; leave it blank")
+            checker.add(table.name, row, "tranche", _("a tranche is for communes only; leave it blank"))
         values = dict(
             id=c["id"],
             name=checker.cell(table, row, c, "name", str),
@@ -229,21 +234,25 @@ class _StructureCells:
             if text not in ids:
                 known = self.collectivites.get(text)
                 if known is not None:
-                    raise cells.CellError(f"unknown {what} {text!r}: it is a {known.kind.value}, not a {what}")
-                raise cells.CellError(f"unknown {what} {text!r}: it is not in collectivites")
+                    raise cells.CellError(_("unknown {what} {text!r}: it is a {value}, not a {what}").format(
+                        what=what, text=text, value=known.kind.value))
+                raise cells.CellError(_("unknown {what} {text!r}: it is not in collectivites").format(
+                    what=what, text=text))
             return text
         return parse
 
     def type_(self, text: str) -> str:
         if text not in self.schema.types:
-            raise cells.CellError(f"unknown type {text!r} (expected one of: {', '.join(sorted(self.schema.types))})")
+            raise cells.CellError(_("unknown type {text!r} (expected one of: {v1})").format(
+                text=text, v1=', '.join(sorted(self.schema.types))))
         return text
 
     def supporters(self, text: str) -> tuple[str, ...]:
         ids = cells.parse_id_list(text)
         unknown = [i for i in ids if i not in self.collectivites]
         if unknown:
-            raise cells.CellError(f"unknown collectivité {', '.join(map(repr, unknown))} in supported_by")
+            raise cells.CellError(_("unknown collectivité {v0} in supported_by").format(
+                v0=', '.join(map(repr, unknown))))
         return ids
 
     @staticmethod
@@ -251,8 +260,8 @@ class _StructureCells:
         try:
             return PostStatus(text)
         except ValueError:
-            raise cells.CellError(f"unknown post_status {text!r} (expected coordinateur_cej or "
-                                  "charge_cooperation)") from None
+            raise cells.CellError(_("unknown post_status {text!r} (expected coordinateur_cej or "
+                                    "charge_cooperation)").format(text=text)) from None
 
 
 def _post_cells(checker: Checker, table: Table, row: int, c: dict[str, str], stype: str | None,
@@ -260,16 +269,17 @@ def _post_cells(checker: Checker, table: Table, row: int, c: dict[str, str], sty
     """post_status and converted_on: for coordination posts only, consistent with each other."""
     post_status = checker.cell(table, row, c, "post_status", _StructureCells.status, required=is_post)
     if stype is not None and not is_post and post_status is not None:
-        checker.add(table.name, row, "post_status", f"post_status is for coordination posts only, not for type {stype}")
+        checker.add(table.name, row, "post_status",
+                    _("post_status is for coordination posts only, not for type {stype}").format(stype=stype))
     converted_on = checker.cell(table, row, c, "converted_on", cells.parse_date, required=False)
     if converted_on and stype is not None and not is_post:
         checker.add(table.name, row, "converted_on",
-                    f"converted_on is for coordination posts only, not for type {stype}")
+                    _("converted_on is for coordination posts only, not for type {stype}").format(stype=stype))
     if converted_on and post_status == PostStatus.COORDINATEUR_CEJ:
-        checker.add(table.name, row, "converted_on", "converted_on is set but post_status is still coordinateur_cej")
+        checker.add(table.name, row, "converted_on", _("converted_on is set but post_status is still coordinateur_cej"))
     if post_status == PostStatus.CHARGE_COOPERATION and not converted_on:
         checker.add(table.name, row, "converted_on",
-                    "a charge_cooperation post needs the date it was converted (converted_on)")
+                    _("a charge_cooperation post needs the date it was converted (converted_on)"))
     return post_status, converted_on
 
 
@@ -287,7 +297,8 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
         opened = checker.cell(table, row, c, "opened", cells.parse_date)
         closed = checker.cell(table, row, c, "closed", cells.parse_date, required=False)
         if opened and closed and closed <= opened:
-            checker.add(table.name, row, "closed", f"closed {closed} is not after opened {opened}")
+            checker.add(table.name, row, "closed", _("closed {closed} is not after opened {opened}").format(
+                closed=closed, opened=opened))
         post_status, converted_on = _post_cells(checker, table, row, c, stype, stype in schema.post_types)
         extra = {}
         for col in extra_cols:
@@ -337,15 +348,15 @@ def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivi
         contract = checker.cell(table, row, c, "contract_id", str)
         coll = checker.cell(table, row, c, "collectivite_id", str)
         if coll and collectivites and coll not in collectivites:
-            checker.add(table.name, row, "collectivite_id", f"unknown collectivité {coll!r}")
+            checker.add(table.name, row, "collectivite_id", _("unknown collectivité {coll!r}").format(coll=coll))
         sid = checker.cell(table, row, c, "structure_id", str)
         if sid and structure_ids is not None and sid not in structure_ids:
-            checker.add(table.name, row, "structure_id", f"CEJ action for unknown structure {sid!r}")
+            checker.add(table.name, row, "structure_id", _("CEJ action for unknown structure {sid!r}").format(sid=sid))
         last_year = checker.cell(table, row, c, "last_year", cells.parse_int)
         if last_year is not None and not (max(low, FIRST_CEJ_YEAR) <= last_year <= high):
             checker.add(table.name, row, "last_year",
-                        f"last_year {last_year} is outside the CEJ period that this CTG can convert "
-                        f"({max(low, FIRST_CEJ_YEAR)}..{high})")
+                        _("last_year {last_year} is outside the CEJ period that this CTG can convert "
+                          "({low}..{high})").format(last_year=last_year, low=max(low, FIRST_CEJ_YEAR), high=high))
         amount = checker.cell(table, row, c, "amount", cells.parse_money)
         if len(checker.problems) > n_before:
             continue
@@ -367,13 +378,14 @@ def read_activity(checker: Checker, table: Table, structure_ids: set[str] | None
         n_before = len(checker.problems)
         sid = checker.cell(table, row, c, "structure_id", str)
         if sid and structure_ids is not None and sid not in structure_ids:
-            checker.add(table.name, row, "structure_id", f"unknown structure {sid!r}")
+            checker.add(table.name, row, "structure_id", _("unknown structure {sid!r}").format(sid=sid))
         year = checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100))
         units = checker.cell(table, row, c, "units", cells.parse_decimal)
         if sid and year is not None:
             if (sid, year) in seen:
                 checker.add(table.name, row, "year",
-                            f"second units for {sid} in {year} (first at row {seen[(sid, year)]})")
+                            _("second units for {sid} in {year} (first at row {v2})").format(
+                                sid=sid, year=year, v2=seen[(sid, year)]))
             seen.setdefault((sid, year), row)
         if len(checker.problems) == n_before:
             out.append(Activity(structure_id=sid, year=year, units=units))
@@ -395,7 +407,8 @@ def read_payments(checker: Checker, table: Table) -> list[Payment]:
         try:
             return Line(text)
         except ValueError:
-            raise cells.CellError(f"unknown line {text!r} (expected one of: {lines})") from None
+            raise cells.CellError(_("unknown line {text!r} (expected one of: {lines})").format(
+                text=text, lines=lines)) from None
 
     for row, c in table.rows:
         if row in repeated:
@@ -405,7 +418,7 @@ def read_payments(checker: Checker, table: Table) -> list[Payment]:
         amount = checker.cell(table, row, c, "amount", lambda t: cells.parse_money(t, allow_negative=True))
         if amount is not None and amount < 0 and not note:
             checker.add(table.name, row, "amount",
-                        f"negative amount {amount} (a recovery) needs a note explaining it")
+                        _("negative amount {amount} (a recovery) needs a note explaining it").format(amount=amount))
         values = dict(
             year=checker.cell(table, row, c, "year", lambda t: cells.parse_int(t, low=2000, high=2100)),
             structure_id=checker.cell(table, row, c, "structure_id", str),
@@ -424,7 +437,7 @@ def read_payments(checker: Checker, table: Table) -> list[Payment]:
 def territory_from_table(checker: Checker, table: Table) -> Any:
     """A `territory` sheet holds key/value rows (first two columns)."""
     if len(table.columns) < 2:
-        checker.add(table.name, 1, None, "expected two columns: key and value")
+        checker.add(table.name, 1, None, _("expected two columns: key and value"))
         return None
     key_col, value_col = table.columns[:2]
     data: dict[str, Any] = {}
@@ -449,10 +462,10 @@ def read_territories(checker: Checker, table: Table) -> list[Territory]:
             continue
         for commune in territory.communes:
             if commune in owner:
-                checker.add(table.name, row, "communes", f"commune {commune!r} is already in territory "
-                                                         f"{owner[commune]!r}")
+                checker.add(table.name, row, "communes", _("commune {commune!r} is already in territory {v1!r}").format(
+                    commune=commune, v1=owner[commune]))
             owner.setdefault(commune, territory.id)
         out.append(territory)
     if not out and not checker.problems:
-        checker.add(table.name, None, None, "no territory: expected at least one row")
+        checker.add(table.name, None, None, _("no territory: expected at least one row"))
     return out

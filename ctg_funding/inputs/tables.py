@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..files import decode
+from ..i18n import _
 
 
 @dataclass
@@ -35,19 +36,20 @@ def read_csv_table(path: Path) -> Table:
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise InputError([Problem(path.name, reader.line_num, None, f"unreadable CSV: {exc}")]) from None
+        raise InputError([Problem(path.name, reader.line_num, None, _("unreadable CSV: {exc}").format(
+            exc=exc))]) from None
     return _table(path.name, records)
 
 
 def _table(name: str, records: list[list[str]]) -> Table:
     if not records or not any(c.strip() for c in records[0]):
-        raise InputError([Problem(name, 1, None, "the file is empty: expected a header row")])
+        raise InputError([Problem(name, 1, None, _("the file is empty: expected a header row"))])
     columns = [c.strip() for c in records[0]]
     problems = []
     seen: set[str] = set()
     for col in columns:
         if col and col in seen:
-            problems.append(Problem(name, 1, col, "column appears twice in the header"))
+            problems.append(Problem(name, 1, col, _("column appears twice in the header")))
         seen.add(col)
     rows = []
     for index, record in enumerate(records[1:], start=2):
@@ -55,7 +57,8 @@ def _table(name: str, records: list[list[str]]) -> Table:
             continue  # blank lines at the end of spreadsheet exports
         if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
             problems.append(Problem(name, index, None,
-                                    f"{len(record)} cells but the header has {len(columns)} columns"))
+                                    _("{v0} cells but the header has {v1} columns").format(
+                                        v0=len(record), v1=len(columns))))
             continue
         cells_ = {col: (record[i].strip() if i < len(record) else "") for i, col in enumerate(columns) if col}
         rows.append((index, cells_))
@@ -89,8 +92,9 @@ def read_xlsx_tables(path: Path) -> dict[str, Table]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
-        raise InputError([Problem(path.name, None, None, f"is not a readable .xlsx workbook ({exc}): open it in "
-                                                         "Excel or LibreOffice and save it again as .xlsx")]) from None
+        raise InputError([Problem(path.name, None, None, _("is not a readable .xlsx workbook ({exc}): open it in Excel "
+                                                           "or LibreOffice and save it again as .xlsx").format(
+            exc=exc))]) from None
     tables = {}
     problems: list[Problem] = []
     for sheet in book.worksheets:
@@ -99,8 +103,9 @@ def read_xlsx_tables(path: Path) -> dict[str, Table]:
         except Exception as exc:  # noqa: BLE001 - a damaged part of the zip (XML, shared strings...)
             book.close()
             raise InputError([Problem(f"{path.name}[{sheet.title}]", None, None,
-                                      f"this sheet of the workbook is damaged and cannot be read ({exc}): open the "
-                                      "workbook in Excel or LibreOffice and save it again as .xlsx")]) from None
+                                      _("this sheet of the workbook is damaged and cannot be read ({exc}): open the "
+                                        "workbook in Excel or LibreOffice and save it again as .xlsx").format(
+                                          exc=exc))]) from None
         try:
             tables[sheet.title.strip().lower()] = _table(f"{path.name}[{sheet.title}]", records)
         except InputError as exc:

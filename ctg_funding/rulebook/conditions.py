@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem
+from ..i18n import _
 from .facts import FIELD_BY_NAME
 from .model import Rule
 
@@ -64,11 +65,12 @@ def _operand(raw: Any) -> Operand:
             return Operand("param", str(raw["param"]))
         if set(raw) == {"field"}:
             return Operand("field", str(raw["field"]))
-        raise ConditionError(f"an operand is a literal, {{param: name}} or {{field: name}}, got {raw!r}")
+        raise ConditionError(_("an operand is a literal, {{param: name}} or {{field: name}}, got {raw!r}").format(
+            raw=raw))
     if isinstance(raw, (list, tuple)):
-        raise ConditionError(f"a list is only allowed under `in`, got {raw!r}")
+        raise ConditionError(_("a list is only allowed under `in`, got {raw!r}").format(raw=raw))
     if raw is not None and not isinstance(raw, (str, int, float, bool)):
-        raise ConditionError(f"unsupported literal {raw!r}")
+        raise ConditionError(_("unsupported literal {raw!r}").format(raw=raw))
     return Operand("const", raw)
 
 
@@ -81,12 +83,12 @@ def _parse(raw: Any, families: dict[str, tuple[str, ...]], negate: bool) -> Any:
     if raw is None or raw == {}:
         return TRUE
     if not isinstance(raw, dict):
-        raise ConditionError(f"a condition is a mapping, got {raw!r}")
+        raise ConditionError(_("a condition is a mapping, got {raw!r}").format(raw=raw))
     items = []
     for key, value in raw.items():
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
-                raise ConditionError(f"`{key}` takes a non-empty list of conditions")
+                raise ConditionError(_("`{key}` takes a non-empty list of conditions").format(key=key))
             parts = tuple(_parse(v, families, negate) for v in value)
             # De Morgan: not(all) = any(not), not(any) = all(not)
             items.append(All(parts) if (key == "all") != negate else Any_(parts))
@@ -105,18 +107,19 @@ def _parse(raw: Any, families: dict[str, tuple[str, ...]], negate: bool) -> Any:
 def _family_types(value: Any, families: dict[str, tuple[str, ...]]) -> list[str]:
     names = value["in"] if isinstance(value, dict) and set(value) == {"in"} else [value]
     if not isinstance(names, list):
-        raise ConditionError("`family: {in: [...]}` takes a list")
+        raise ConditionError(_("`family: {in: [...]}` takes a list"))
     types: list[str] = []
     for name in names:
         if name not in families:
-            raise ConditionError(f"unknown family {name!r} (known: {', '.join(sorted(families))})")
+            raise ConditionError(_("unknown family {name!r} (known: {v1})").format(
+                name=name, v1=', '.join(sorted(families))))
         types.extend(families[name])
     return types
 
 
 def _membership(field: str, values: list[Any], negate: bool) -> Any:
     if not values:
-        raise ConditionError(f"`in` for {field} needs at least one value")
+        raise ConditionError(_("`in` for {field} needs at least one value").format(field=field))
     cmps = tuple(Cmp(field, "ne" if negate else "eq", _operand(v)) for v in values)
     if len(cmps) == 1:
         return cmps[0]
@@ -125,17 +128,19 @@ def _membership(field: str, values: list[Any], negate: bool) -> Any:
 
 def _field(key: str, value: Any, negate: bool) -> Any:
     if key not in FIELD_BY_NAME:
-        raise ConditionError(f"unknown field {key!r} (facts have: {', '.join(sorted(FIELD_BY_NAME))})")
+        raise ConditionError(_("unknown field {key!r} (facts have: {v1})").format(
+            key=key, v1=', '.join(sorted(FIELD_BY_NAME))))
     if isinstance(value, dict) and "param" not in value and "field" not in value:
         if len(value) != 1:
-            raise ConditionError(f"one operator per field entry, got {sorted(value)} for {key}")
+            raise ConditionError(_("one operator per field entry, got {v0} for {key}").format(
+                v0=sorted(value), key=key))
         op, operand = next(iter(value.items()))
         if op == "in":
             if not isinstance(operand, list):
-                raise ConditionError(f"`in` takes a list, got {operand!r}")
+                raise ConditionError(_("`in` takes a list, got {operand!r}").format(operand=operand))
             return _membership(key, operand, negate)
         if op not in OPS:
-            raise ConditionError(f"unknown operator {op!r} (allowed: {', '.join(OPS)}, in)")
+            raise ConditionError(_("unknown operator {op!r} (allowed: {v1}, in)").format(op=op, v1=', '.join(OPS)))
         return Cmp(key, NEGATE[op] if negate else op, _operand(operand))
     return Cmp(key, "ne" if negate else "eq", _operand(value))
 
@@ -164,7 +169,8 @@ def check_condition(rule: Rule, parameters: Collection[str], families: Collectio
     for cmp in walk(node):
         if cmp.operand.kind == "param" and cmp.operand.value not in parameters:
             problems.append(Problem(rule.file, None, f"{rule.id}.when",
-                                    f"unknown parameter {cmp.operand.value!r}"))
+                                    _("unknown parameter {value!r}").format(value=cmp.operand.value)))
         if cmp.operand.kind == "field" and cmp.operand.value not in FIELD_BY_NAME:
-            problems.append(Problem(rule.file, None, f"{rule.id}.when", f"unknown field {cmp.operand.value!r}"))
+            problems.append(Problem(rule.file, None, f"{rule.id}.when", _("unknown field {value!r}").format(
+                value=cmp.operand.value)))
     return problems

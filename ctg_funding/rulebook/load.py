@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError, Problem, validation_problems
 from ..files import read_text
+from ..i18n import _
 from ..strict_yaml import load_yaml
 from . import required
 from .conditions import check_condition
@@ -113,7 +114,7 @@ def default_rules_dir() -> Path:
     # rules/ has no __init__.py: it is a namespace package in the wheel, so ask for its folder directly.
     spec = importlib.util.find_spec("ctg_funding.rulesdata")
     if spec is None or not spec.submodule_search_locations:
-        raise InputError([Problem("rules", None, None, "no rules folder found: set CTG_RULES_DIR or use --rules")])
+        raise InputError([Problem("rules", None, None, _("no rules folder found: set CTG_RULES_DIR or use --rules"))])
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -123,14 +124,14 @@ def coerce_value(ptype: str, value: Any, choices: Iterable[str] = ()) -> Any:
         return None
     if ptype == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-            raise ValueError(f"expected a number, got {value!r}")
+            raise ValueError(_("expected a number, got {value!r}").format(value=value))
         try:
             return Decimal(str(value))
         except Exception:
-            raise ValueError(f"expected a number, got {value!r}") from None
+            raise ValueError(_("expected a number, got {value!r}").format(value=value)) from None
     if ptype == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
+            raise ValueError(_("expected a whole number, got {value!r}").format(value=value))
         return value
     if ptype == "date":
         if isinstance(value, dt.date):
@@ -138,16 +139,16 @@ def coerce_value(ptype: str, value: Any, choices: Iterable[str] = ()) -> Any:
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            raise ValueError(f"expected a date such as 2030-12-31, got {value!r}") from None
+            raise ValueError(_("expected a date such as 2030-12-31, got {value!r}").format(value=value)) from None
     if ptype == "choice":
         if value not in tuple(choices):
-            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+            raise ValueError(_("expected one of {v0}, got {value!r}").format(v0=', '.join(choices), value=value))
         return value
     if ptype in ("text", "expression"):
         if not isinstance(value, (str, int, float)):
-            raise ValueError(f"expected text, got {value!r}")
+            raise ValueError(_("expected text, got {value!r}").format(value=value))
         return str(value)
-    raise ValueError(f"unknown parameter type {ptype!r}")
+    raise ValueError(_("unknown parameter type {ptype!r}").format(ptype=ptype))
 
 
 def _key_namer(owner: str, model: type[BaseModel]):
@@ -206,7 +207,7 @@ def _parameter(problems: list[Problem], file: str, name: str, raw: Any) -> Param
 def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | None:
     rid = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else None
     if rid is None:
-        problems.append(Problem(file, None, f"rules[{index}]", "a rule needs an id"))
+        problems.append(Problem(file, None, f"rules[{index}]", _("a rule needs an id")))
         return None
     try:
         spec = RuleSpec.model_validate(raw)
@@ -216,23 +217,23 @@ def _rule(problems: list[Problem], file: str, index: int, raw: Any) -> Rule | No
     dumped = spec.then.model_dump(exclude_none=True)
     then = {k: dumped[k] for k in raw["then"] if k in dumped}  # in the file's order
     if not then:
-        problems.append(Problem(file, None, f"{rid}.then", "a rule needs an outcome (then)"))
+        problems.append(Problem(file, None, f"{rid}.then", _("a rule needs an outcome (then)")))
         return None
     source = _source(spec.source)
     rule = Rule(id=rid, labels=_labels(spec.label), source=source, when=spec.when, then=then, file=file,
                 priority=spec.priority, start=spec.start, until=spec.until,
                 descriptions=_labels(spec.description) if spec.description else ())
     if rule.kind == "exclude" and (rule.priority is None or not then.get("reason")):
-        problems.append(Problem(file, None, rid, "an exclusion rule needs a reason and an integer priority"))
+        problems.append(Problem(file, None, rid, _("an exclusion rule needs a reason and an integer priority")))
     if rule.kind != "formula" and rule.when is None:
-        problems.append(Problem(file, None, f"{rid}.when", "a rule with an outcome needs a condition (when)"))
+        problems.append(Problem(file, None, f"{rid}.when", _("a rule with an outcome needs a condition (when)")))
     if rule.kind == "classify" and not types_of(rule):
-        problems.append(Problem(file, None, f"{rid}.when", "a classify rule's condition is `type: {in: [...]}`"))
+        problems.append(Problem(file, None, f"{rid}.when", _("a classify rule's condition is `type: {in: [...]}`")))
     formula = then.get("formula")
     if formula is not None and formula not in required.FORMULAS:
         problems.append(Problem(file, None, f"{rid}.then.formula",
-                                f"formula {formula!r} is not implemented by the program "
-                                f"(implemented: {', '.join(sorted(required.FORMULAS))})"))
+                                _("formula {formula!r} is not implemented by the program (implemented: {v1})").format(
+                                    formula=formula, v1=', '.join(sorted(required.FORMULAS)))))
     return rule
 
 
@@ -251,13 +252,14 @@ def _read_file(path: Path, problems: list[Problem], parameters: dict[str, Parame
         return text
     except ValidationError as exc:
         if any(not e["loc"] for e in exc.errors()):
-            problems.append(Problem(path.name, None, None, "expected a mapping with parameters and rules"))
+            problems.append(Problem(path.name, None, None, _("expected a mapping with parameters and rules")))
         else:
             problems.extend(validation_problems(exc, path.name))
         return text
     for name, raw in (data.parameters or {}).items():
         if name in parameters:
-            problems.append(Problem(path.name, None, name, f"parameter already defined in {parameters[name].file}"))
+            problems.append(Problem(path.name, None, name, _("parameter already defined in {file}").format(
+                file=parameters[name].file)))
             continue
         param = _parameter(problems, path.name, name, raw)
         if param:
@@ -267,7 +269,8 @@ def _read_file(path: Path, problems: list[Problem], parameters: dict[str, Parame
         if rule is None:
             continue
         if rule.id in rules:
-            problems.append(Problem(path.name, None, rule.id, f"rule id already used in {rules[rule.id].file}"))
+            problems.append(Problem(path.name, None, rule.id, _("rule id already used in {file}").format(
+                file=rules[rule.id].file)))
             continue
         rules[rule.id] = rule
     return text
@@ -285,11 +288,13 @@ def _check_whole(rules: dict[str, Rule], parameters: dict[str, Parameter], folde
             problems.extend(check_condition(rule, parameters, families))
         ref = rule.then.get("cap_per_unit")
         if ref is not None and ref not in parameters:
-            problems.append(Problem(rule.file, None, f"{rule.id}.then.cap_per_unit", f"unknown parameter {ref!r}"))
+            problems.append(Problem(rule.file, None, f"{rule.id}.then.cap_per_unit",
+                                    _("unknown parameter {ref!r}").format(ref=ref)))
         if rule.kind == "exclude" and isinstance(rule.priority, int):
             if rule.priority in priorities:
                 problems.append(Problem(rule.file, None, f"{rule.id}.priority",
-                                        f"priority {rule.priority} already used by {priorities[rule.priority]}"))
+                                        _("priority {priority} already used by {v1}").format(
+                                            priority=rule.priority, v1=priorities[rule.priority])))
             priorities[rule.priority] = rule.id
     if check_required:
         problems.extend(_check_required(rules, parameters, folder))
@@ -303,18 +308,22 @@ def _check_required(rules: dict[str, Rule], parameters: dict[str, Parameter], fo
     for rid, formula in required.RULES.items():
         rule = rules.get(rid)
         if rule is not None and formula is not None and rule.then.get("formula") != formula:
-            problems.append(Problem(rule.file, None, f"{rid}.then", f"the program relies on {rid} as the "
-                                                                    f"rule of formula {formula!r}"))
+            problems.append(Problem(rule.file, None, f"{rid}.then", _("the program relies on {rid} as the rule of "
+                                                                      "formula {formula!r}").format(
+                rid=rid, formula=formula)))
         elif rule is None:
             other = by_formula.get(formula) if formula else None
             if other is not None:
-                problems.append(Problem(other.file, None, other.id, f"the program cites this rule (formula "
-                                                                    f"{formula!r}) as {rid}: keep that id"))
+                problems.append(Problem(other.file, None, other.id, _("the program cites this rule (formula "
+                                                                      "{formula!r}) as {rid}: keep that id").format(
+                    formula=formula, rid=rid)))
             else:
-                problems.append(Problem(folder, None, rid, f"rule {rid} is missing: the program relies on it"))
+                problems.append(Problem(folder, None, rid, _("rule {rid} is missing: the program relies on it").format(
+                    rid=rid)))
     for name in required.PARAMETERS:
         if name not in parameters:
-            problems.append(Problem(folder, None, name, f"parameter {name} is missing: the program relies on it"))
+            problems.append(Problem(folder, None, name,
+                                    _("parameter {name} is missing: the program relies on it").format(name=name)))
     return problems
 
 
@@ -323,7 +332,7 @@ def load_rulebook(directory: str | Path | None = None) -> Rulebook:
     directory = Path(directory) if directory else default_rules_dir()
     files = sorted(directory.glob("*.yaml"))
     if not files:
-        raise InputError([Problem(str(directory), None, None, "no rules: expected YAML files")])
+        raise InputError([Problem(str(directory), None, None, _("no rules: expected YAML files"))])
     problems: list[Problem] = []
     parameters: dict[str, Parameter] = {}
     rules: dict[str, Rule] = {}

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from fractions import Fraction
 
+from ..i18n import _
+
 _BINOPS: dict[type, Callable[[Fraction, Fraction], Fraction]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -29,11 +31,12 @@ class WeightError(ValueError):
 def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
     """Check an expression against the closed grammar; raise WeightError saying what is not allowed."""
     if len(text) > MAX_LENGTH:
-        raise WeightError(f"weight expression longer than {MAX_LENGTH} characters")
+        raise WeightError(_("weight expression longer than {MAX_LENGTH} characters").format(MAX_LENGTH=MAX_LENGTH))
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise WeightError(f"weight expression {text!r} is not a valid formula: {exc.msg}") from None
+        raise WeightError(_("weight expression {text!r} is not a valid formula: {msg}").format(
+            text=text, msg=exc.msg)) from None
     for node in ast.walk(tree):
         if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _BINOPS:
             continue
@@ -46,21 +49,23 @@ def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             if isinstance(node.value, float) and not math.isfinite(node.value):
                 literal = ast.get_source_segment(text, node) or str(node.value)
-                raise WeightError(f"weight expression {text!r}: the number {literal} is too large")
+                raise WeightError(_("weight expression {text!r}: the number {literal} is too large").format(
+                    text=text, literal=literal))
             continue
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS) or node.keywords or not node.args:
-                raise WeightError(f"weight expression {text!r}: only min(...) and max(...) may be called")
+                raise WeightError(_("weight expression {text!r}: only min(...) and max(...) may be called").format(
+                    text=text))
             continue
         if isinstance(node, ast.Name):
             if node.id in _FUNCS and _is_callee(tree, node):
                 continue
             if node.id not in fields:
-                raise WeightError(f"weight expression {text!r}: unknown field {node.id!r} "
-                                  f"(allowed: {', '.join(sorted(fields))})")
+                raise WeightError(_("weight expression {text!r}: unknown field {id!r} (allowed: {v2})").format(
+                    text=text, id=node.id, v2=', '.join(sorted(fields))))
             continue
-        raise WeightError(f"weight expression {text!r}: {_describe(node)} is not allowed "
-                          "(only numbers, fields, + - * /, parentheses, min(...) and max(...))")
+        raise WeightError(_("weight expression {text!r}: {v1} is not allowed (only numbers, fields, + - * /, "
+                            "parentheses, min(...) and max(...))").format(text=text, v1=_describe(node)))
     return tree
 
 
@@ -95,7 +100,7 @@ def evaluate_weight(tree: ast.Expression, values: Mapping[str, Fraction]) -> Fra
         if isinstance(node, ast.BinOp):
             left, right = ev(node.left), ev(node.right)
             if isinstance(node.op, ast.Div) and right == 0:
-                raise WeightError("division by zero in the weight expression")
+                raise WeightError(_("division by zero in the weight expression"))
             return _BINOPS[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             value = ev(node.operand)
@@ -104,10 +109,11 @@ def evaluate_weight(tree: ast.Expression, values: Mapping[str, Fraction]) -> Fra
             return Fraction(str(node.value))
         if isinstance(node, ast.Name):
             if node.id not in values:
-                raise WeightError(f"no value for field {node.id!r}")
+                raise WeightError(_("no value for field {id!r}").format(id=node.id))
             return values[node.id]
         if isinstance(node, ast.Call):
             return _FUNCS[node.func.id](*(ev(a) for a in node.args))  # type: ignore[union-attr]
-        raise WeightError(f"{type(node).__name__} is not allowed")  # pragma: no cover - refused by parse
+        raise WeightError(_("{__name__} is not allowed").format(
+            __name__=type(node).__name__))  # pragma: no cover - refused by parse
 
     return ev(tree)

@@ -52,7 +52,8 @@ class Change(BaseModel):
     def _one_action(self) -> Change:
         given = [a for a in ACTIONS if getattr(self, a) is not None]
         if len(given) != 1:
-            raise ValueError(f"each change needs exactly one of {', '.join(ACTIONS)}; got {given or 'none'}")
+            raise ValueError(_("each change needs exactly one of {v0}; got {v1}").format(
+                v0=', '.join(ACTIONS), v1=given or 'none'))
         return self
 
     @property
@@ -74,9 +75,9 @@ class ScenarioFile(BaseModel):
     @classmethod
     def _years(cls, value: tuple[int, int]) -> tuple[int, int]:
         if value[0] > value[1]:
-            raise ValueError(f"first year {value[0]} is after last year {value[1]}")
+            raise ValueError(_("first year {v0} is after last year {v1}").format(v0=value[0], v1=value[1]))
         if value[0] < 2000 or value[1] > 2100:
-            raise ValueError("years must lie between 2000 and 2100")
+            raise ValueError(_("years must lie between 2000 and 2100"))
         return value
 
 
@@ -161,7 +162,7 @@ def _override(name: str, raw: Any, base: Parameter, file: str) -> Parameter:
             values = []
             for start, value in raw.items():
                 if not isinstance(start, dt.date):
-                    raise ValueError(f"dated values need dates as keys, got {start!r}")
+                    raise ValueError(_("dated values need dates as keys, got {start!r}").format(start=start))
                 values.append((start, coerce_value(base.type, value, base.choices)))
             values.sort()
         else:
@@ -184,11 +185,11 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
     path = Path(path)
     name = path.name
     if not path.is_file():
-        raise InputError([Problem(str(path), None, None, "no such scenario file")])
+        raise InputError([Problem(str(path), None, None, _("no such scenario file"))])
     data = load_yaml(read_text(path), name)
     if not isinstance(data, dict):
-        raise InputError([Problem(name, None, None, "a scenario file is a mapping with the keys name, dataset and "
-                                                    "years (and parameters, changes): see docs/scenarios.md")])
+        raise InputError([Problem(name, None, None, _("a scenario file is a mapping with the keys name, dataset and "
+                                                      "years (and parameters, changes): see docs/scenarios.md"))])
     try:
         sf = ScenarioFile.model_validate(data)
     except ValidationError as exc:
@@ -212,7 +213,7 @@ def build_scenario(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook, path:
     overrides: dict[str, Parameter] = {}
     for key, raw in sf.parameters.items():
         if key not in rulebook.parameters:
-            problems.append(Problem(name, None, f"parameters.{key}", "unknown parameter (see `ctg rules`)"))
+            problems.append(Problem(name, None, f"parameters.{key}", _("unknown parameter (see `ctg rules`)")))
             continue
         try:
             overrides[key] = _override(key, raw, rulebook.parameters[key], name)
@@ -247,13 +248,16 @@ def _check_changes(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook,
         where = f"changes[{index}]"
 
         def bad(message: str, column: str = where, change: Change = change) -> None:
-            problems.append(Problem(name, None, column, f"{message} ({change.structure}, {change.on})"))
+            problems.append(Problem(name, None, column, _("{message} ({structure}, {on})").format(
+                message=message, structure=change.structure, on=change.on)))
 
         if not first <= change.on <= last:
-            bad(f"date {change.on} is outside the scenario's years {sf.years[0]}..{sf.years[1]}", f"{where}.on")
+            bad(_("date {on} is outside the scenario's years {v1}..{v2}").format(
+                on=change.on, v1=sf.years[0], v2=sf.years[1]), f"{where}.on")
         if change.open is not None:
             if change.structure in dataset.structures or change.structure in new:
-                bad(f"cannot open {change.structure!r}: a structure with this id already exists",
+                bad(_("cannot open {structure!r}: a structure with this id already exists").format(
+                    structure=change.structure),
                     f"{where}.structure")
                 continue
             row = {k: "" if v is None else (";".join(v) if isinstance(v, list) else str(v))
@@ -263,7 +267,7 @@ def _check_changes(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook,
             for optional in ("closed", "post_status", "converted_on"):  # may be left out when blank
                 row.setdefault(optional, "")
             if row["id"] != change.structure:
-                bad("the opened structure's id differs from the change's structure", f"{where}.open.id")
+                bad(_("the opened structure's id differs from the change's structure"), f"{where}.open.id")
                 continue
             table = Table(f"{name} {where}.open", list(row), [(1, row)])
             checker = Checker()
@@ -275,17 +279,19 @@ def _check_changes(sf: ScenarioFile, dataset: Dataset, rulebook: Rulebook,
         known = {**dataset.structures, **new}
         structure = known.get(change.structure)
         if structure is None:
-            bad(f"unknown structure {change.structure!r}", f"{where}.structure")
+            bad(_("unknown structure {structure!r}").format(structure=change.structure), f"{where}.structure")
             continue
         if change.convert_to and structure.type not in rulebook.post_types:
-            bad(f"{change.structure} is a {structure.type}, not a coordination post: it cannot be converted",
+            bad(_("{structure} is a {type}, not a coordination post: it cannot be converted").format(
+                structure=change.structure, type=structure.type),
                 f"{where}.convert_to")
         for cid in change.supported_by or []:
             if cid not in dataset.collectivites:
-                bad(f"unknown collectivité {cid!r}", f"{where}.supported_by")
+                bad(_("unknown collectivité {cid!r}").format(cid=cid), f"{where}.supported_by")
         if change.manager and change.manager not in dataset.collectivites:
-            bad(f"unknown manager {change.manager!r}", f"{where}.manager")
+            bad(_("unknown manager {manager!r}").format(manager=change.manager), f"{where}.manager")
         if change.close and change.on <= structure.opened:
-            bad(f"closing date {change.on} is not after the structure's opening {structure.opened}",
+            bad(_("closing date {on} is not after the structure's opening {opened}").format(
+                on=change.on, opened=structure.opened),
                 f"{where}.on")
     return new, problems
