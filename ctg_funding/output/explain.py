@@ -84,9 +84,9 @@ def explain_text(explanation: dict[str, Any]) -> str:
                   "{method}").format(family=env["family"], year=year, envelope=fmt_money(env["envelope"]),
                                      allocated=fmt_money(env["allocated"]), released=fmt_money(env["released"]),
                                      method=data["method"])
-            + ("; " + _("rate {rate} per unit").format(rate=fmt_fixed(Decimal(env["rate"]), 6))
+            + (_("; ") + _("rate {rate} per unit").format(rate=fmt_fixed(Decimal(env["rate"]), 6))
                if env["rate"] else "")
-            + ("; " + _("what the family was allocated in {year} (R7)").format(year=env["renewed_from"])
+            + (_("; ") + _("what the family was allocated in {year} (R7)").format(year=env["renewed_from"])
                if env["renewed_from"] else "")]
     out += ["", _("Computation")] + [f"  {step}" for step in data["steps"]]
     for r in data["released"]:
