@@ -10,8 +10,10 @@ A case:
       territory: {end: 2025-12-31}      # optional overrides of the default territory
       structures:                       # id and type required; defaults below
         - {id: A, type: EAJE, units: 10, commune: COM-A}
-      cej: {A: 1000}                    # N-1 CEJ amount per structure
-      cej_last_year: 2021               # optional: N-1, the CEJ's last year (default 2021)
+      cej: {A: 1000}                    # N-1 CEJ amount per structure, or {amount: 1000, last_year: 2022}
+      cej_last_year: 2021               # optional: the CEJ actions' last year unless an action says (default 2021)
+      activity: {A: {2022: 12}}         # optional: activity.csv, units per structure and year
+      rule_dates: {R3.closed: {until: 2023-01-01}}   # optional: `from` / `until` added to rules of a copy of rules/
       expect:
         2022:
           amounts: {A: "1000.00"}       # allocated amounts (bonus_territoire or pilotage line)
@@ -19,15 +21,21 @@ A case:
           reasons: {B: CLOSED}          # reason of ineligible structures (null for eligible)
           released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year
           envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00"}}
+          warnings: [[EAJE, floor_unmet]]   # (family, kind) of the year's warnings, the complete list
       error: "text"                     # instead of expect: the scenario must be refused with this text
 
-Default collectivités: COM-A and COM-B (signatory communes of the territory), NONSIG (a commune of the territory
-that did not sign), COM-OUT (a commune outside the territory), ASSO (an association).
+Every case runs on both engines (`engine`: durable-rules and the exact allocator, or the vector evaluator and
+allocator) and must give the amounts worked out by hand with each.
+
+Default collectivités: COM-A (tranche 2), COM-B (QPV, tranche 1) and COM-Q (QPV, tranche 2), signatory communes of
+the territory; NONSIG (tranche 3, a commune of the territory that did not sign), COM-OUT (a commune outside the
+territory), ASSO (an association).
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +43,7 @@ from typing import Any
 import yaml
 
 from ctg_funding.errors import InputError
-from ctg_funding.rulebook import load_rulebook
+from ctg_funding.rulebook import default_rules_dir, load_rulebook
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.simulation import simulate
 from ctg_funding.strict_yaml import load_yaml
@@ -44,6 +52,7 @@ COLLECTIVITES = [
     # id, name, kind, signatory, qpv_zrr, tranche
     ("COM-A", "Commune A", "commune", "true", "false", "2"),
     ("COM-B", "Commune B", "commune", "true", "true", "1"),
+    ("COM-Q", "Commune QPV de tranche 2", "commune", "true", "true", "2"),
     ("NONSIG", "Commune non signataire", "commune", "false", "false", "3"),
     ("COM-OUT", "Commune hors territoire", "commune", "true", "false", "2"),
     ("ASSO", "Association", "association", "false", "", ""),
@@ -64,7 +73,7 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
     data = folder / "data"
     data.mkdir(parents=True)
     territory = {"id": "CTG-TEST", "name": "Test CTG", "caf": "Caf test", "start": "2021-01-01",
-                 "end": "2025-12-31", "pilotage_deadline_year": 2025, "communes": ["COM-A", "COM-B", "NONSIG"]}
+                 "end": "2025-12-31", "pilotage_deadline_year": 2025, "communes": ["COM-A", "COM-B", "COM-Q", "NONSIG"]}
     territory.update(case.get("territory", {}))
     (data / "territory.yaml").write_text(yaml.safe_dump(territory), encoding="utf-8")
     _csv(data / "collectivites.csv", ["id", "name", "kind", "signatory", "qpv_zrr", "tranche"],
@@ -82,14 +91,35 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
         ])
     _csv(data / "structures.csv", STRUCTURE_COLUMNS, rows)
     communes = {s["id"]: s.get("commune", "COM-A") for s in case["structures"]}
-    _csv(data / "cej.csv", ["contract_id", "collectivite_id", "structure_id", "last_year", "amount"],
-         [[f"CEJ-{communes[sid]}", communes[sid], sid, case.get("cej_last_year", 2021), amount]
-          for sid, amount in case.get("cej", {}).items()])
+    actions = []
+    for sid, action in case.get("cej", {}).items():
+        action = action if isinstance(action, dict) else {"amount": action}
+        actions.append([f"CEJ-{communes[sid]}", communes[sid], sid,
+                        action.get("last_year", case.get("cej_last_year", 2021)), action["amount"]])
+    _csv(data / "cej.csv", ["contract_id", "collectivite_id", "structure_id", "last_year", "amount"], actions)
+    if "activity" in case:
+        _csv(data / "activity.csv", ["structure_id", "year", "units"],
+             [[sid, year, units] for sid, by_year in case["activity"].items() for year, units in by_year.items()])
     scenario = {"name": case["name"], "dataset": "data", "years": case.get("years", [2022, 2022]),
                 "parameters": case.get("parameters", {}), "changes": case.get("changes", [])}
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def rules_with_dates(case: dict[str, Any], folder: Path) -> Path | None:
+    """A copy of rules/ in `folder` with the case's `rule_dates` (`from`, `until`) added to its rules; None when the
+    case has none (the shipped rules are used)."""
+    if "rule_dates" not in case:
+        return None
+    rules = folder / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    for rid, dates in case["rule_dates"].items():
+        (path,) = [p for p in rules.glob("*.yaml") if f"- id: {rid}\n" in p.read_text(encoding="utf-8")]
+        header = f"  - id: {rid}\n"
+        added = "".join(f"    {key}: {value}\n" for key, value in dates.items())
+        path.write_text(path.read_text(encoding="utf-8").replace(header, header + added, 1), encoding="utf-8")
+    return rules
 
 
 def load_cases(directory: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -101,18 +131,18 @@ def load_cases(directory: Path) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def run_case(case: dict[str, Any], folder: Path) -> None:
+def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> None:
     scenario_path = write_case(case, folder)
-    rulebook = load_rulebook()
+    rulebook = load_rulebook(rules_with_dates(case, folder))
     if "error" in case:
         try:
             scenario = load_scenario(scenario_path, rulebook)
-            simulate(scenario)
+            simulate(scenario, engine=engine)
         except InputError as exc:
             assert case["error"] in str(exc), f"expected {case['error']!r} in:\n{exc}"
             return
         raise AssertionError(f"expected the scenario to be refused with {case['error']!r}")
-    result = simulate(load_scenario(scenario_path, rulebook))
+    result = simulate(load_scenario(scenario_path, rulebook), engine=engine)
     for year, expect in case["expect"].items():
         lines = {ln.structure_id: ln for ln in result.lines if ln.year == year and ln.line != "bonus_places_nouvelles"}
         new_places = {ln.structure_id: ln for ln in result.lines
@@ -122,8 +152,8 @@ def run_case(case: dict[str, Any], folder: Path) -> None:
             want = {sid: Decimal(str(v)) for sid, v in expect["new_places"].items()}
             assert got == want, f"{year} new places: expected {want}, got {got}"
         for sid, amount in expect.get("amounts", {}).items():
-            assert lines[sid].amount == Decimal(str(amount)), (
-                f"{year} {sid}: expected {amount}, got {lines[sid].amount}\n" + "\n".join(lines[sid].steps))
+            got_amount = lines[sid].amount
+            assert got_amount == Decimal(str(amount)), f"{year} {sid}: expected {amount}, got {got_amount}"
         for sid, reason in expect.get("reasons", {}).items():
             assert lines[sid].reason == reason, f"{year} {sid}: expected reason {reason}, got {lines[sid].reason}"
             assert lines[sid].eligible == (reason is None)
@@ -138,5 +168,8 @@ def run_case(case: dict[str, Any], folder: Path) -> None:
             for key, value in env.items():
                 assert getattr(e, key) == Decimal(str(value)), f"{year} {family} {key}: expected {value}, " \
                                                                f"got {getattr(e, key)}"
+        if "warnings" in expect:
+            got = sorted([w.family, w.kind] for w in result.warnings if w.year == year)
+            assert got == sorted(expect["warnings"]), f"{year} warnings: expected {expect['warnings']}, got {got}"
         for e in result.envelopes:
             assert e.allocated + e.released == e.envelope, f"{year} {e.family}: envelope not balanced"
