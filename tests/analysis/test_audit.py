@@ -205,6 +205,37 @@ def test_envelope_exceeded_by_differences_each_within_the_tolerance(tmp_path):
     assert short(data) == [(2022, None, BT, "ENVELOPE_EXCEEDED", "4000.00", "4000.02", "0.02")]
 
 
+def test_envelope_exceeded_by_exactly_the_tolerance_is_not_a_finding(tmp_path):
+    # Without EAJE-D the envelope is 1,000.00 + 3,000.00 = 4,000.00, all allocated. EAJE-A paid 1,000.01 (0.01 too
+    # much, within the tolerance): the family's payments 4,000.01 exceed the envelope by 0.01, exactly
+    # audit.tolerance (0.01 EUR, docs/funding-rules.md R6): not a finding either.
+    case = copy.deepcopy(CASE)
+    case["structures"] = case["structures"][:2]
+    del case["cej"]["EAJE-D"]
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), (2022, "EAJE-B", BT, "3000.00")],
+                                  case))
+    assert (code, data["findings"]) == (0, [])
+    [family] = data["families"]
+    assert (family["family"], family["envelope"], family["paid"]) == ("EAJE", "4000.00", "4000.01")
+
+
+def test_new_places_payments_are_outside_the_envelope(tmp_path):
+    # EAJE-A grows from 10 to 12 places on 2022-01-01 in COM-A (tranche 2): 2 new places x 3,100 EUR (circulaire
+    # Cnaf 2021-004 grid, tranche 2 from 2021) = 6,200.00 due on bonus_places_nouvelles, paid outside the EAJE
+    # envelope (R5). Every amount is paid as due: EAJE-A 1,000.00 + 6,200.00, EAJE-B 3,000.00. The envelope
+    # lines' payments are 4,000.00, within the 4,500.00 envelope: no finding, although the structures of the
+    # family were paid 10,200.00 in all.
+    case = copy.deepcopy(CASE)
+    case["changes"] = [{"on": dt.date(2022, 1, 1), "structure": "EAJE-A", "units": 12}]
+    payments = [*DUE, (2022, "EAJE-A", "bonus_places_nouvelles", "6200.00")]
+    code, data = audit_json(build(tmp_path, payments, case))
+    assert (code, data["findings"]) == (0, [])
+    [family] = data["families"]
+    assert (family["envelope"], family["expected"], family["paid"]) == ("4500.00", "4000.00", "4000.00")
+    [summary] = data["summary"]
+    assert (summary["expected"], summary["paid"]) == ("10200.00", "10200.00")
+
+
 def test_new_places_line_is_audited_against_the_simulation_lines(tmp_path):
     # Nothing on bonus_places_nouvelles is due when places did not grow: 400.00 paid there is OVERPAID (expected
     # 0.00; the structure is eligible). It is outside the envelope: EAJE envelope payments stay 4,000.00.

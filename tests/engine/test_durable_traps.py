@@ -70,6 +70,42 @@ def test_results_are_complete_when_evaluate_returns():
     assert all(sorted(v) == ["in_2024", "small"] for v in result.values())
 
 
+# Facts spread over several durable-rules states (the engine's `sid` field): the call that asserts them runs the
+# actions of one state only, and every other state's actions are really left pending. Several rules match each
+# fact. Each test builds its own evaluator (its own ruleset), so that nothing pending can leak into another test.
+PENDING_RULES = [CompiledRule("pending_small", parse({"units": {"lt": 10}}, {})),
+                 CompiledRule("pending_2024", Cmp("year", "eq", Operand("const", 2024))),
+                 CompiledRule("pending_any", parse({"units": {"gte": 0}}, {}))]
+UNSEEN_RULES = [CompiledRule("unseen_any", parse({"units": {"gte": 0}}, {}))]
+
+
+def in_states(n: int, states: int) -> list[dict]:
+    """n facts, fact i in durable state i % states."""
+    return [{**fact(i, units=i % 20, year=2023 + i % 2), "sid": str(i % states)} for i in range(n)]
+
+
+def test_actions_left_pending_in_other_states_are_run_before_the_result_is_read():
+    # Protects durable.py `self._drain()` right after the facts are asserted: 700 facts in 7 states, every fact
+    # matched by one to three rules. Without the drain only one state's 100 facts are acted upon (and the check that
+    # every fact was seen refuses the run).
+    facts = in_states(700, 7)
+    want = {f["id"]: {"pending_any"} | ({"pending_small"} if f["units"] < 10 else set())
+            | ({"pending_2024"} if f["year"] == 2024 else set()) for f in facts}
+    result = DurableEvaluator(PENDING_RULES).evaluate(facts)
+    assert {k: set(v) for k, v in result.items()} == want
+    assert sum(len(v) for v in result.values()) == 700 + 350 + 350  # any + 10 of every 20 units + every other year
+
+
+def test_a_fact_the_engine_did_not_act_upon_is_refused_never_left_out(monkeypatch):
+    # Protects durable.py's check that every fact reached the catch-all rule: with the drain switched off, the
+    # facts of 6 of the 7 states are really never seen (60 of 70). The run must fail saying so, never return a
+    # result that silently lacks them.
+    evaluator = DurableEvaluator(UNSEEN_RULES)
+    monkeypatch.setattr(evaluator, "_drain", lambda: None)
+    with pytest.raises(DurableError, match="before evaluating 60 facts"):
+        evaluator.evaluate(in_states(70, 7))
+
+
 def test_sync_host_starts_no_timer_thread():
     # Protects durable.py lines 46-48 (`_SyncHost._run` overridden to start nothing): the stock Host._run starts
     # two threading.Timer threads (dispatch_ruleset, dispatch_timers) that fire actions up to 0.2 s later.

@@ -34,6 +34,7 @@ from support.datasets import (
     write_french_export,
     write_xlsx_export,
 )
+from support.strategies import examples
 
 from ctg_funding.cli import main
 from ctg_funding.errors import InputError, Problem
@@ -177,6 +178,14 @@ BAD = {
                                    "expected a date"),
     "closed before opened": Bad("structures.csv", "closed", "2018-12-31", ("id", "EAJE-BSM-CELESTINE"),
                                 "closed 2018-12-31 is not after opened 2019-01-01"),
+    # A structure is open on the days d with opened <= d < closed: closed on the day it opened, it is never open.
+    "closed on the day it opened": Bad("structures.csv", "closed", "2019-01-01", ("id", "EAJE-BSM-CELESTINE"),
+                                       "closed 2019-01-01 is not after opened 2019-01-01"),
+    # R4 counts a post as converted from the first 1 January on or after its converted_on: without it, nothing says
+    # from when a chargé de coopération post is funded.
+    "charge_cooperation post without converted_on": Bad("structures.csv", "converted_on", "",
+                                                        ("id", "COORD-SAINT-LEONARD"),
+                                                        "needs the date it was converted"),
     "converted_on on a coordinateur_cej post": Bad("structures.csv", "converted_on", "2024-01-01",
                                                    ("id", "COORD-WIMILLE"), "still coordinateur_cej"),
     "post_status on a non-coordination row": Bad("structures.csv", "post_status", "coordinateur_cej",
@@ -489,7 +498,7 @@ def assert_reads_as(name: str, column: str, text: str, model, ds: Dataset) -> No
         assert (ds.collectivites if name == "collectivites" else ds.structures)[t] is model
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corruption=corruptions())
 @example(corruption=("cej", 2, "amount", "9" * 30))  # found by this test: InvalidOperation from quantize
 @example(corruption=("cej", 2, "last_year", "9" * 5000))  # ValueError from int() past 4300 digits

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ctg_funding.errors import InputError
-from ctg_funding.rulebook import STATUSES, Parameter, Source, load_rulebook
+from ctg_funding.rulebook import STATUSES, Parameter, Rule, Source, load_rulebook
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CASE = "zz_case.yaml"  # sorts after every shipped file: the shipped ones are read first
@@ -208,3 +208,18 @@ def test_dated_values_are_read_in_date_order(tmp_path):
     assert rulebook.value("test.param", 2024) == Decimal(2600)
     assert rulebook.value("test.param", 2025) == Decimal(3100)
     assert rulebook.value("test.param", 2020) is None
+
+
+def test_a_rule_is_in_force_in_every_year_one_of_whose_days_lies_between_its_from_and_until():
+    # `ctg rules --at` lists the rules in force: a rule with until 2023-01-01 still covers 2023 (its first day), one
+    # from 2023-12-31 already covers 2023 (its last day); neither covers the year beyond.
+    def dated(start, until):
+        return Rule(id="T", label="t", source=Source("s", "assumed"), when={"year": 2000}, then={"method": "per_unit"},
+                    file="f", start=start, until=until)
+
+    ending = dated(None, dt.date(2023, 1, 1))
+    assert [ending.in_force(y) for y in (2022, 2023, 2024)] == [True, True, False]
+    starting = dated(dt.date(2023, 12, 31), None)
+    assert [starting.in_force(y) for y in (2022, 2023, 2024)] == [False, True, True]
+    both = dated(dt.date(2023, 12, 31), dt.date(2024, 1, 1))
+    assert [both.in_force(y) for y in (2022, 2023, 2024, 2025)] == [False, True, True, False]
