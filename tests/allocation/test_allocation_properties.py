@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.case_runner import write_case
-from support.strategies import cases, structures
+from support.strategies import cases, examples, structures
 
 from ctg_funding.allocation.exact import largest_remainder
 from ctg_funding.rulebook import load_rulebook
@@ -19,7 +19,7 @@ RULEBOOK = load_rulebook()
 
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_envelope_balanced_and_nothing_negative(case):
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,7 +43,7 @@ def test_envelope_balanced_and_nothing_negative(case):
     assert all(ln.amount == 0 for ln in result.lines if not ln.eligible)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(structures(), st.data())
 def test_historical_gives_each_eligible_structure_its_own_amount(ss, data):
     # Open all year, no floor, no redistribution: every eligible structure gets exactly its N-1 amount
@@ -66,6 +66,7 @@ def test_historical_gives_each_eligible_structure_its_own_amount(ss, data):
             assert released[0].reason == ln.reason
 
 
+@settings(max_examples=examples(100))
 @given(st.lists(st.fractions(min_value=0, max_value=10**6, max_denominator=997), min_size=1, max_size=30))
 def test_largest_remainder_adds_up_to_the_cent(amounts):
     # Rounding exact amounts whose total is a whole number of cents gives cents that add up to that total,

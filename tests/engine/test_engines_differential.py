@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.case_runner import write_case
-from support.strategies import cases
+from support.strategies import cases, examples
 
 from ctg_funding.engine import evaluate
 from ctg_funding.rulebook import load_rulebook
@@ -73,7 +73,7 @@ def assert_same(scenario) -> None:
         assert b[key] == a[key], key
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases_with_changes())
 def test_engines_agree_on_random_datasets(case):
     with tempfile.TemporaryDirectory() as tmp:
