@@ -19,9 +19,13 @@ A case:
           amounts: {A: "1000.00"}       # allocated amounts (bonus_territoire or pilotage line)
           new_places: {A: "3600.00"}    # R5 bonus_places_nouvelles lines (the complete list for that year)
           reasons: {B: CLOSED}          # reason of ineligible structures (null for eligible)
-          released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year
+          released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year (an
+                                        # entry may also give the `rules` its amount cites)
           envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00"}}
           warnings: [[EAJE, floor_unmet]]   # (family, kind) of the year's warnings, the complete list
+          rules: {A: [R2.eaje, R3.historical]}   # the rules the line cites, in order
+          trace: {A: [[historical, {cej: 1000}]]}   # the steps of `ctg explain` (allocation.trace), figures exact
+          new_places_trace: {A: [...]}      # the same for the structure's R5 line
       error: "text"                     # instead of expect: the scenario must be refused with this text
 
 Every case runs on both engines (`engine`: durable-rules and the exact allocator, or the vector evaluator and
@@ -37,11 +41,13 @@ from __future__ import annotations
 import csv
 import shutil
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ctg_funding.analysis.explain import explanation
 from ctg_funding.errors import InputError
 from ctg_funding.rulebook import default_rules_dir, load_rulebook
 from ctg_funding.scenario.file import load_scenario
@@ -163,6 +169,18 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
             want = sorted((r.get("structure") or "", r["reason"], Decimal(str(r["amount"])),
                            r.get("destination", "caf")) for r in expect["released"])
             assert got == want, f"{year} released: expected {want}, got {got}"
+        for entry in expect.get("released", []):
+            if "rules" in entry:
+                got_rules = [r.rules for r in result.released if r.year == year and r.reason == entry["reason"]
+                             and (r.structure_id or "") == (entry.get("structure") or "")]
+                assert got_rules == [entry["rules"]], f"{year} released {entry}: rules {got_rules}"
+        for sid, rules in expect.get("rules", {}).items():
+            assert lines[sid].rules == rules, f"{year} {sid}: expected rules {rules}, got {lines[sid].rules}"
+        for sid, steps in expect.get("trace", {}).items():
+            assert_steps(explanation(result, sid, year)["trace"], steps, f"{year} {sid} trace")
+        for sid, steps in expect.get("new_places_trace", {}).items():
+            [other] = explanation(result, sid, year)["other_lines"]
+            assert_steps(other["trace"], steps, f"{year} {sid} new places trace")
         for family, env in expect.get("envelopes", {}).items():
             e = next(x for x in result.envelopes if x.year == year and x.family == family)
             for key, value in env.items():
@@ -173,3 +191,22 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
             assert got == sorted(expect["warnings"]), f"{year} warnings: expected {expect['warnings']}, got {got}"
         for e in result.envelopes:
             assert e.allocated + e.released == e.envelope, f"{year} {e.family}: envelope not balanced"
+
+
+def assert_steps(got: list, want: list, where: str) -> None:
+    """The steps of a trace against [kind, {figure: value}] pairs worked out by hand (numbers as exact fractions:
+    "1/2", "33.33", 19630)."""
+    assert [s.kind for s in got] == [kind for kind, _figures in want], f"{where}: {[s.kind for s in got]}"
+    for step, (kind, figures) in zip(got, want, strict=True):
+        assert set(step.figures) == set(figures), f"{where} {kind}: figures {sorted(step.figures)}"
+        for name, value in figures.items():
+            actual = step.figures[name]
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool) and _number(actual):
+                ok = Fraction(actual) == Fraction(str(value))
+            else:
+                ok = actual == value
+            assert ok, f"{where} {kind}.{name}: expected {value}, got {actual}"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, Fraction, Decimal)) and not isinstance(value, bool)
