@@ -10,7 +10,8 @@ A case:
       territory: {end: 2025-12-31}      # optional overrides of the default territory
       structures:                       # id and type required; defaults below
         - {id: A, type: EAJE, units: 10, commune: COM-A}
-      cej: {A: 1000}                    # N-1 CEJ amount per structure, or {amount: 1000, last_year: 2022}
+      cej: {A: 1000}                    # N-1 CEJ amount per structure, or {amount: 1000, last_year: 2022}, or a
+                                        # list of them (one CEJ action each)
       cej_last_year: 2021               # optional: the CEJ actions' last year unless an action says (default 2021)
       activity: {A: {2022: 12}}         # optional: activity.csv, units per structure and year
       rule_dates: {R3.closed: {until: 2023-01-01}}   # optional: `from` / `until` added to rules of a copy of rules/
@@ -98,10 +99,11 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
     _csv(data / "structures.csv", STRUCTURE_COLUMNS, rows)
     communes = {s["id"]: s.get("commune", "COM-A") for s in case["structures"]}
     actions = []
-    for sid, action in case.get("cej", {}).items():
-        action = action if isinstance(action, dict) else {"amount": action}
-        actions.append([f"CEJ-{communes[sid]}", communes[sid], sid,
-                        action.get("last_year", case.get("cej_last_year", 2021)), action["amount"]])
+    for sid, given in case.get("cej", {}).items():
+        for index, action in enumerate(given if isinstance(given, list) else [given]):
+            action = action if isinstance(action, dict) else {"amount": action}
+            actions.append([f"CEJ-{communes[sid]}" + (f"-{index + 1}" if index else ""), communes[sid], sid,
+                            action.get("last_year", case.get("cej_last_year", 2021)), action["amount"]])
     _csv(data / "cej.csv", ["contract_id", "collectivite_id", "structure_id", "last_year", "amount"], actions)
     if "activity" in case:
         _csv(data / "activity.csv", ["structure_id", "year", "units"],
@@ -179,6 +181,10 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
             want = sorted((r.get("structure") or "", r["reason"], Decimal(str(r["amount"])),
                            r.get("destination", "caf")) for r in expect["released"])
             assert got == want, f"{year} released: expected {want}, got {got}"
+        families = {ln.structure_id: ln.family for ln in lines.values()}
+        for r in result.released:  # a released amount counts in the envelope of its structure's family
+            if r.year == year and r.structure_id is not None:
+                assert r.family == families[r.structure_id], f"{year} released {r}: family {r.family}"
         for entry in expect.get("released", []):
             if "rules" in entry:
                 got_rules = [r.rules for r in result.released if r.year == year and r.reason == entry["reason"]
