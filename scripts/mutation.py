@@ -130,6 +130,41 @@ def mutation_diff(name: str, path: str) -> str:
 # ------------------------------------------------------------------------------------------------ the report
 
 
+def _strip(text: str, *patterns: str) -> str:
+    for pattern in patterns:
+        text = re.sub(pattern, "", text)
+    return re.sub(r",\s*\)", ")", " ".join(text.split()))
+
+
+# Mutations that can change nothing, whatever the input: the reason is written once for each kind. A pattern applies
+# only to a mutant whose old and new line differ in that respect alone.
+KINDS = [
+    (lambda old, new: _strip(old, r",? ?strict=(True|False|None)") == _strip(new, r",? ?strict=(True|False|None)")
+     and "zip(" in old,
+     "zip's strict=True only guards against a programming error: the sequences zipped here are built from the same "
+     "list (or list comprehension over it) and always have the same length, so strict=False, None or nothing zips "
+     "the same pairs"),
+    (lambda old, new: "sum(" in old and old.replace(", Fraction(0))", ", )") == new,
+     "sum() without its start value starts at the integer 0: 0 + a Fraction is the same Fraction, and an empty sum, "
+     "0, equals Fraction(0) in every comparison and product it then takes part in"),
+    (lambda old, new: _strip(old, r",? ?dtype=(np\.int64|None)") == _strip(new, r",? ?dtype=(np\.int64|None)")
+     and "dtype=np.int64" in old,
+     "the values are Python ints, which numpy stores as int64 on this 64-bit platform whether the dtype is given or "
+     "not"),
+    (lambda old, new: _strip(old, r",? ?count=[\w.]+") == _strip(new, r",? ?count=[\w.]+") and "fromiter(" in old,
+     "np.fromiter's count only preallocates: without it the array is the same, built from the same iterator"),
+]
+
+
+def kind_of(diff: str) -> str | None:
+    """Why a mutant of one of KINDS is equivalent, from its diff `- old / + new`."""
+    parts = diff.split(" / ")
+    if len(parts) != 2 or not parts[0].startswith("- ") or not parts[1].startswith("+ "):
+        return None
+    old, new = parts[0][2:], parts[1][2:]
+    return next((why for test, why in KINDS if test(old, new)), None)
+
+
 ROW = re.compile(r"^\| `(?P<name>[^`]+)` \| `(?P<diff>.*)` \| (?P<why>.*) \|$")
 
 
@@ -157,7 +192,7 @@ def write_report(codes: dict[str, dict[str, int | None]], note: str) -> tuple[fl
             if s in ("survived", "no tests", "suspicious", "not run"):
                 diff = mutation_diff(name, path).replace("|", "\\|").replace("`", "'")
                 old = known.get(name)
-                why = old[1] if old and old[0] == diff else UNEXPLAINED
+                why = old[1] if old and old[0] == diff else kind_of(diff.replace("\\|", "|")) or UNEXPLAINED
                 if why == UNEXPLAINED:
                     unexplained.append(name)
                 survivors.append(f"| `{name}` | `{diff}` | {why} |")

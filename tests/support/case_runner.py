@@ -23,7 +23,8 @@ A case:
           released: [{structure: B, reason: CLOSED, amount: "500.00"}]   # complete list for that year (an
                                         # entry may also give the `rules` its amount cites)
           envelopes: {EAJE: {envelope: "1500.00", allocated: "1000.00", released: "500.00"}}
-          warnings: [[EAJE, floor_unmet]]   # (family, kind) of the year's warnings, the complete list
+          warnings: [[EAJE, floor_unmet, {deficit: 500}]]   # the year's warnings, the complete list: family,
+                                        # kind and (optional) figures
           rules: {A: [R2.eaje, R3.historical]}   # the rules the line cites, in order
           trace: {A: [[historical, {cej: 1000}]]}   # the steps of `ctg explain` (allocation.trace), figures exact
           new_places_trace: {A: [...]}      # the same for the structure's R5 line
@@ -203,8 +204,16 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
                 assert getattr(e, key) == Decimal(str(value)), f"{year} {family} {key}: expected {value}, " \
                                                                f"got {getattr(e, key)}"
         if "warnings" in expect:
-            got = sorted([w.family, w.kind] for w in result.warnings if w.year == year)
-            assert got == sorted(expect["warnings"]), f"{year} warnings: expected {expect['warnings']}, got {got}"
+            warnings = sorted((w for w in result.warnings if w.year == year), key=lambda w: (w.family, w.kind))
+            got = [[w.family, w.kind] for w in warnings]
+            want = sorted(expect["warnings"])
+            assert got == [w[:2] for w in want], f"{year} warnings: expected {want}, got {got}"
+            for warning, wanted in zip(warnings, want, strict=True):
+                assert warning.territory == "CTG-TEST", warning
+                for name, value in (wanted[2] if len(wanted) > 2 else {}).items():
+                    actual = getattr(warning, name)
+                    ok = actual == value if isinstance(actual, str) else Fraction(actual) == Fraction(str(value))
+                    assert ok, f"{year} {warning}: {name} expected {value}"
         for e in result.envelopes:
             assert e.allocated + e.released == e.envelope, f"{year} {e.family}: envelope not balanced"
 
