@@ -64,7 +64,7 @@ PARTS = {
                   "tests/analysis/test_compare.py::test_bad_changes_are_refused_with_file_entry_and_exit_2",
                   *NOT_CAB]),
     "analysis": (["ctg_funding/analysis/audit.py", "ctg_funding/analysis/compare.py"], ["tests/analysis"]),
-    "inputs": (["ctg_funding/inputs/readers.py", "ctg_funding/inputs/cells.py"], ["tests/inputs"]),
+    "inputs": (["ctg_funding/inputs/readers.py", "ctg_funding/inputs/cells.py"], ["tests/inputs", CASES]),
 }
 
 

@@ -255,6 +255,39 @@ def test_cej_period_bounds_follow_the_territory(tmp_path):
     assert [(p.row, p.column) for p in problems] == sorted([(rows[2], "last_year"), (rows[3], "last_year")])
 
 
+def test_activity_rows_are_checked_row_by_row(tmp_path):
+    # activity.csv gives yearly units; each bad row is one problem naming its row (header = row 1) and column.
+    path = copy_cab(tmp_path)
+    (path / "activity.csv").write_text(
+        "structure_id,year,units\n"
+        "EAJE-BSM-CELESTINE,2000,60\n"  # row 2: 2000 is the first year accepted
+        "EAJE-BSM-CELESTINE,2100,61\n"  # row 3: 2100 the last
+        "EAJE-ATLANTIS,2024,10\n"  # row 4: unknown structure
+        "EAJE-BSM-CELESTINE,1999,60\n"  # row 5: before 2000
+        "EAJE-BSM-CELESTINE,2101,60\n"  # row 6: after 2100
+        "EAJE-BSM-CELESTINE,2000,62\n"  # row 7: a second value for 2000 (first at row 2)
+        "EAJE-BSM-CASABLANCA,2024,-3\n",  # row 8: negative units
+        encoding="utf-8")
+    problems = [(p.file, p.row, p.column, p.message) for p in problems_of(path)]
+    assert problems == [
+        ("activity.csv", 4, "structure_id", "unknown structure 'EAJE-ATLANTIS'"),
+        ("activity.csv", 5, "year", "expected a whole number between 2000 and 2100, got 1999"),
+        ("activity.csv", 6, "year", "expected a whole number between 2000 and 2100, got 2101"),
+        ("activity.csv", 7, "year", "second units for EAJE-BSM-CELESTINE in 2000 (first at row 2)"),
+        ("activity.csv", 8, "units", "must not be negative, got '-3'"),
+    ]
+
+
+def test_activity_rows_are_read_as_units_per_structure_and_year(tmp_path):
+    path = copy_cab(tmp_path)
+    (path / "activity.csv").write_text("structure_id,year,units\nEAJE-BSM-CELESTINE,2024,62\n"
+                                       "EAJE-BSM-CELESTINE,2025,64.5\nALSH-BAINCTHUN-EXTRA,2024,\"1 250,75\"\n",
+                                       encoding="utf-8")
+    assert [(a.structure_id, a.year, a.units) for a in load(path).activity] == [
+        ("EAJE-BSM-CELESTINE", 2024, Decimal("62")), ("EAJE-BSM-CELESTINE", 2025, Decimal("64.5")),
+        ("ALSH-BAINCTHUN-EXTRA", 2024, Decimal("1250.75"))]
+
+
 def test_all_problems_of_all_files_are_reported_in_one_run(tmp_path):
     path = copy_cab(tmp_path)
     coll, struct, cej = path / "collectivites.csv", path / "structures.csv", path / "cej.csv"

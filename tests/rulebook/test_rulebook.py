@@ -106,6 +106,30 @@ def test_an_unknown_key_in_a_parameter_is_refused(tmp_path):
     one_problem(refused(tmp_path, PARAM + "    valeur: 3\n"), "test.param.valeur", "unknown key")
 
 
+def test_each_mistake_in_a_rule_or_parameter_says_what_is_expected(tmp_path):
+    # The whole message of each mistake, at the key a Caf officer must fix.
+    cases = {
+        "no_label": (rule().replace("    label: A test rule\n", ""), "T.case", "needs a label"),
+        "no_then": (rule().replace("    then: {method: historical}\n", ""), "T.case.then",
+                    "a rule needs an outcome (then)"),
+        "then_key": (rule(then="{methode: historical}"), "T.case.then.methode",
+                     "unknown key (allowed: cap_per_unit, eligible, family, formula, line, method, posts, reason, "
+                     "unit, volet)"),
+        "rule_key": (rule(extra="priorty: 3"), "T.case.priorty",
+                     "unknown key (allowed: description, from, id, label, priority, source, then, until, when)"),
+        "param_key": (PARAM + "    valeur: 3\n", "test.param.valeur",
+                      "unknown key (allowed: choices, description, label, source, type, unit, values)"),
+        "not_a_date": (PARAM.replace("2021-01-01: 2600", "first: 2600"), "test.param.values.first",
+                       "the key must be a date (YYYY-MM-DD)"),
+        "no_values": (PARAM.replace("    values:\n      2021-01-01: 2600\n", "    values: {}\n"),
+                      "test.param.values", "needs dated values: {2021-01-01: <value>}"),
+        "no_param_label": (PARAM.replace("    label: A test parameter\n", ""), "test.param", "needs a label"),
+    }
+    for name, (text, column, message) in cases.items():
+        problem = one_problem(refused(tmp_path / name, text), column)
+        assert problem.message == message, (name, problem)
+
+
 def test_two_values_for_the_same_date_are_refused(tmp_path):
     problem = one_problem(refused(tmp_path, PARAM + "      2021-01-01: 3100\n"), None, "appears twice", "2021")
     assert problem.row == 8  # the line of the second 2021-01-01
