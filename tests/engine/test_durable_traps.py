@@ -120,6 +120,7 @@ def test_no_facts_on_a_fresh_evaluator_gives_nothing():
     # Protects durable.py line 118 (`get_state` only once a fact was asserted): before the first fact the engine
     # has no state, and reading it raised durable_rules_engine.error (code 309) instead of returning {}.
     evaluator = DurableEvaluator(EMPTY_RULES)
+    assert evaluator.fact_count() == 0  # no state yet: the engine has never seen a fact
     assert evaluator.evaluate([]) == {}
     assert evaluator.evaluate([{"id": "e1", "year": 2024}]) == {"e1": ["empty_probe"]}
     assert evaluator.evaluate([]) == {}
