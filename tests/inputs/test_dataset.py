@@ -266,7 +266,10 @@ def test_activity_rows_are_checked_row_by_row(tmp_path):
         "EAJE-BSM-CELESTINE,1999,60\n"  # row 5: before 2000
         "EAJE-BSM-CELESTINE,2101,60\n"  # row 6: after 2100
         "EAJE-BSM-CELESTINE,2000,62\n"  # row 7: a second value for 2000 (first at row 2)
-        "EAJE-BSM-CASABLANCA,2024,-3\n",  # row 8: negative units
+        "EAJE-BSM-CASABLANCA,2024,-3\n"  # row 8: negative units
+        ",2024,5\n"  # row 9: no structure
+        "EAJE-BSM-CASABLANCA,,5\n"  # row 10: no year
+        "EAJE-BSM-CASABLANCA,2025,\n",  # row 11: no units
         encoding="utf-8")
     problems = [(p.file, p.row, p.column, p.message) for p in problems_of(path)]
     assert problems == [
@@ -275,6 +278,9 @@ def test_activity_rows_are_checked_row_by_row(tmp_path):
         ("activity.csv", 6, "year", "expected a whole number between 2000 and 2100, got 2101"),
         ("activity.csv", 7, "year", "second units for EAJE-BSM-CELESTINE in 2000 (first at row 2)"),
         ("activity.csv", 8, "units", "must not be negative, got '-3'"),
+        ("activity.csv", 9, "structure_id", "a value is required"),
+        ("activity.csv", 10, "year", "a value is required"),
+        ("activity.csv", 11, "units", "a value is required"),
     ]
 
 
