@@ -41,6 +41,9 @@ CASE = {
     ],
     "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00", "EAJE-D": "500.00"},
 }
+# The same without EAJE-D: an envelope of 1,000.00 + 3,000.00 = 4,000.00, all allocated, nothing released.
+WITHOUT_D = {**CASE, "structures": CASE["structures"][:2],
+             "cej": {k: v for k, v in CASE["cej"].items() if k != "EAJE-D"}}
 # What the rules give in 2022: every payment that matches them.
 DUE = [(2022, "EAJE-A", BT, "1000.00"), (2022, "EAJE-B", BT, "3000.00")]
 
@@ -248,11 +251,8 @@ def test_every_finding_says_what_was_paid_and_what_was_due_in_words(tmp_path):
 def test_envelope_exceeded_by_differences_each_within_the_tolerance(tmp_path):
     # Without EAJE-D the envelope is 1,000.00 + 3,000.00 = 4,000.00, all allocated. Each structure paid 0.01 too
     # much (within the tolerance, no structure finding), together 4,000.02 - 4,000.00 = 0.02 > 0.01.
-    case = copy.deepcopy(CASE)
-    case["structures"] = case["structures"][:2]
-    del case["cej"]["EAJE-D"]
     code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), (2022, "EAJE-B", BT, "3000.01")],
-                                  case))
+                                  WITHOUT_D))
     assert code == 1
     assert short(data) == [(2022, None, BT, "ENVELOPE_EXCEEDED", "4000.00", "4000.02", "0.02")]
 
@@ -261,11 +261,8 @@ def test_envelope_exceeded_by_exactly_the_tolerance_is_not_a_finding(tmp_path):
     # Without EAJE-D the envelope is 1,000.00 + 3,000.00 = 4,000.00, all allocated. EAJE-A paid 1,000.01 (0.01 too
     # much, within the tolerance): the family's payments 4,000.01 exceed the envelope by 0.01, exactly
     # audit.tolerance (0.01 EUR, docs/funding-rules.md R6): not a finding either.
-    case = copy.deepcopy(CASE)
-    case["structures"] = case["structures"][:2]
-    del case["cej"]["EAJE-D"]
     code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), (2022, "EAJE-B", BT, "3000.00")],
-                                  case))
+                                  WITHOUT_D))
     assert (code, data["findings"]) == (0, [])
     [family] = data["families"]
     assert (family["family"], family["envelope"], family["paid"]) == ("EAJE", "4000.00", "4000.01")
