@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from support.case_runner import write_case
 from support.strategies import cases, examples
 
-from ctg_funding.analysis.compare import VIEWS, Row, compare
+from ctg_funding.analysis.compare import VIEWS, Row, compare, compare_views, envelope_totals
 from ctg_funding.cli import main
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
@@ -98,6 +98,48 @@ def test_differences_and_percentages_of_a_closure_worked_by_hand():
     back = compare_json(closure, historical, "--by", "structure", "--year", "2024", "--only-changed")
     assert [(r["difference"], r["difference_pct"]) for r in back["rows"]] == [("48447.00", 101.1)]
     assert back["totals"]["difference"] == "48447.00"
+
+
+def test_every_view_of_a_small_comparison_worked_by_hand(tmp_path):
+    # One dataset, two methods, 2022-2023. A (COM-A, managed by COM-A): 10 places, N-1 3,000; B (COM-B): 20 places,
+    # no CEJ, managed by ASSO in 2022 and by COM-B from 2023-01-01.
+    # historical: A 3,000.00 a year, B 0.00. per_unit: 3,000 / 30 places = 100 a place: A 1,000.00, B 2,000.00.
+    case = {"name": "views", "years": [2022, 2023],
+            "structures": [{"id": "A", "type": "EAJE", "units": 10},
+                           {"id": "B", "type": "EAJE", "units": 20, "commune": "COM-B", "manager": "ASSO"}],
+            "changes": [{"on": "2023-01-01", "structure": "B", "manager": "COM-B"}], "cej": {"A": 3000}}
+    results = {}
+    for method in ("historical", "per_unit"):
+        path = write_case({**case, "parameters": {"redistribution.method": method}}, tmp_path / method)
+        results[method] = simulate(load_scenario(path, RULEBOOK))
+    views = compare_views(results["historical"], results["per_unit"], [2022, 2023])
+
+    def rows(view):
+        return [(r.key, r.label, str(r.a), str(r.b), str(r.difference), r.difference_pct) for r in views[view].rows]
+
+    # A: 2 x 3,000 = 6,000 -> 2 x 1,000 = 2,000: -4,000, -4,000 / 6,000 = -66.67 %; B: 0 -> 4,000 (no percentage).
+    # Equal differences are listed by key.
+    assert rows("structure") == [("A", "A", "6000.00", "2000.00", "-4000.00", -66.67),
+                                 ("B", "B", "0.00", "4000.00", "4000.00", None)]
+    assert rows("commune") == [("COM-A", "Commune A", "6000.00", "2000.00", "-4000.00", -66.67),
+                               ("COM-B", "Commune B", "0.00", "4000.00", "4000.00", None)]
+    # The manager in force each year: B's 2,000 of 2022 to ASSO, of 2023 to COM-B.
+    assert rows("manager") == [("COM-A", "Commune A", "6000.00", "2000.00", "-4000.00", -66.67),
+                               ("ASSO", "Association", "0.00", "2000.00", "2000.00", None),
+                               ("COM-B", "Commune B", "0.00", "2000.00", "2000.00", None)]
+    assert rows("family") == [("EAJE", "EAJE", "6000.00", "6000.00", "0.00", 0.0)]
+    assert rows("year") == [("2022", "2022", "3000.00", "3000.00", "0.00", 0.0),
+                            ("2023", "2023", "3000.00", "3000.00", "0.00", 0.0)]
+    assert rows("line") == [("bonus_territoire", "bonus_territoire", "6000.00", "6000.00", "0.00", 0.0)]
+    assert (views["structure"].total_a, views["structure"].total_b) == (Decimal("6000.00"), Decimal("6000.00"))
+    assert compare(results["historical"], results["per_unit"], "family", [2022, 2023], only_changed=True).rows == []
+    assert [r.key for r in compare(results["historical"], results["per_unit"], "structure", [2023],
+                                   only_changed=True).rows] == ["A", "B"]
+    assert envelope_totals(results["per_unit"], [2022, 2023]) == {
+        "envelope": Decimal("6000.00"), "allocated": Decimal("6000.00"), "released": Decimal("0.00"),
+        "outside_envelope": Decimal("0.00")}
+    with pytest.raises(ValueError, match="unknown view 'gestionnaire'"):
+        compare(results["historical"], results["per_unit"], "gestionnaire", [2022])
 
 
 @pytest.mark.parametrize("a, b, pct", [
