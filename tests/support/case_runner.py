@@ -28,6 +28,8 @@ A case:
           rules: {A: [R2.eaje, R3.historical]}   # the rules the line cites, in order
           trace: {A: [[historical, {cej: 1000}]]}   # the steps of `ctg explain` (allocation.trace), figures exact
           new_places_trace: {A: [...]}      # the same for the structure's R5 line
+          new_places_rules: {A: [R5.new_places, R2.eaje]}   # the rules the R5 line cites
+          parameters: {EAJE: [redistribution.method]}       # the parameters that decided a family's envelope
       error: "text"                     # instead of expect: the scenario must be refused with this text
 
 Every case runs on both engines (`engine`: durable-rules and the exact allocator, or the vector evaluator and
@@ -197,6 +199,15 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
             assert lines[sid].rules == rules, f"{year} {sid}: expected rules {rules}, got {lines[sid].rules}"
         for sid, steps in expect.get("trace", {}).items():
             assert_steps(explanation(result, sid, year)["trace"], steps, f"{year} {sid} trace")
+        for sid, rules in expect.get("new_places_rules", {}).items():
+            assert new_places[sid].rules == rules, f"{year} {sid}: R5 rules {new_places[sid].rules}"
+        for ln in new_places.values():  # an R5 line says what it is, whatever the allocator
+            sy = result.structure_years[f"{ln.structure_id}|{year}"]
+            assert (ln.family, ln.unit, ln.eligible, ln.method, ln.base, ln.share) == \
+                ("EAJE", "new places", True, "new_places", ln.exact, Fraction(sy.open_days, sy.year_days)), ln
+        for family, names in expect.get("parameters", {}).items():
+            e = next(x for x in result.envelopes if x.year == year and x.family == family)
+            assert list(e.parameters) == names, f"{year} {family}: parameters {e.parameters}"
         for sid, steps in expect.get("new_places_trace", {}).items():
             [other] = explanation(result, sid, year)["other_lines"]
             assert_steps(other["trace"], steps, f"{year} {sid} new places trace")
