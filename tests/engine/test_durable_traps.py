@@ -14,12 +14,13 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from ctg_funding.engine import durable as durable_module
 from ctg_funding.engine import evaluate
 from ctg_funding.engine.compile import CompiledRule
 from ctg_funding.engine.durable import DurableError, DurableEvaluator
 from ctg_funding.inputs.model import PostStatus, Structure, Territory
 from ctg_funding.rulebook import load_rulebook
-from ctg_funding.rulebook.conditions import Cmp, Operand, parse
+from ctg_funding.rulebook.conditions import TRUE, Cmp, Operand, parse
 from ctg_funding.scenario.structure_years import StructureYear
 
 # A fact of 2024 with fewer than 10 units matches both rules; a fact of 2023 with 10 units or more matches none.
@@ -102,7 +103,7 @@ def test_a_fact_the_engine_did_not_act_upon_is_refused_never_left_out(monkeypatc
     # result that silently lacks them.
     evaluator = DurableEvaluator(UNSEEN_RULES)
     monkeypatch.setattr(evaluator, "_drain", lambda: None)
-    with pytest.raises(DurableError, match="before evaluating 60 facts"):
+    with pytest.raises(DurableError, match=r"^rules engine returned before evaluating 60 facts, e\.g\. 'f0'$"):
         evaluator.evaluate(in_states(70, 7))
 
 
@@ -202,8 +203,50 @@ class _BrokenRecorder(DurableEvaluator):
 def test_an_error_in_the_recorder_is_raised_naming_the_rule():
     # Protects durable.py line 122 (`if self._errors`): the recorder's own error, with the id of its rule, is
     # raised (the state's exception alone says neither which rule nor which recorder failed).
-    with pytest.raises(DurableError, match=r"recorder_rule: ValueError\('recorder broke'\)"):
+    message = r"^error inside a rule action: recorder_rule: ValueError\('recorder broke'\)$"
+    with pytest.raises(DurableError, match=message):
         _BrokenRecorder(RECORDER_RULES).evaluate([fact(1)])
+
+
+ALWAYS_RULES = [CompiledRule("always_probe", TRUE), CompiledRule("never_probe", parse({"year": 1900}, {}))]
+
+
+def test_a_condition_that_always_holds_fires_on_every_fact():
+    # An empty condition compiles to the mark every fact carries: it fires on each fact, whatever its fields.
+    facts = [fact(1), {"id": "bare"}]
+    assert DurableEvaluator(ALWAYS_RULES).evaluate(facts) == {"f1": ["always_probe"], "bare": ["always_probe"]}
+
+
+PLUMBING_RULES = [CompiledRule("plumbing_probe", parse({"units": {"gte": 0}}, {}))]
+
+
+@pytest.mark.parametrize("error, expected", [
+    ("state store unavailable", DurableError), (OSError("disk full"), DurableError), (KeyboardInterrupt(), None),
+], ids=["text", "exception", "ctrl_c"])
+def test_an_error_the_engine_hands_back_is_raised(monkeypatch, error, expected):
+    # durable-rules reports its own failures (not an action's) to the completion callback, as a text or an
+    # exception: the run fails saying so (the exception as the cause), and Ctrl-C stays Ctrl-C.
+    evaluator = DurableEvaluator([CompiledRule(f"plumbing_{type(error).__name__}", PLUMBING_RULES[0].condition)])
+    monkeypatch.setattr(evaluator._ruleset, "do_actions", lambda _handle, complete: complete(error, None))
+    if expected is None:
+        with pytest.raises(KeyboardInterrupt):
+            evaluator.evaluate([fact(1)])
+        return
+    with pytest.raises(DurableError, match=f"^rules engine error: {error}$") as info:
+        evaluator.evaluate([fact(1)])
+    if isinstance(error, BaseException):
+        assert info.value.__cause__ is error
+
+
+def test_an_error_while_draining_pending_actions_is_raised(monkeypatch):
+    evaluator = DurableEvaluator([CompiledRule("drain_probe", PLUMBING_RULES[0].condition)])
+    pending = [("{}", "{}", 0)]
+    monkeypatch.setattr(durable_module.durable_rules_engine, "start_action",
+                        lambda _handle: pending.pop() if pending else None)
+    monkeypatch.setattr(evaluator._ruleset, "_flush_actions",
+                        lambda _state, _message, _offset, complete: complete("lease expired", None))
+    with pytest.raises(DurableError, match="^rules engine error: lease expired$"):
+        evaluator.evaluate([fact(1)])
 
 
 # -- trap 5: one ruleset per process, facts retracted after each run
