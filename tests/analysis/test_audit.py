@@ -41,6 +41,9 @@ CASE = {
     ],
     "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00", "EAJE-D": "500.00"},
 }
+# The same without EAJE-D: an envelope of 1,000.00 + 3,000.00 = 4,000.00, all allocated, nothing released.
+WITHOUT_D = {**CASE, "structures": CASE["structures"][:2],
+             "cej": {k: v for k, v in CASE["cej"].items() if k != "EAJE-D"}}
 # What the rules give in 2022: every payment that matches them.
 DUE = [(2022, "EAJE-A", BT, "1000.00"), (2022, "EAJE-B", BT, "3000.00")]
 
@@ -193,16 +196,93 @@ def test_envelope_exceeded(tmp_path):
                                         "destination": "caf"}]
 
 
+def test_every_finding_says_what_was_paid_and_what_was_due_in_words(tmp_path):
+    # EAJE-A paid 1,600.00 for 1,000.00 due; EAJE-B paid 2,000.00 + 500.00 (second instalment) = 2,500.00 for
+    # 3,000.00; EAJE-D (closed) paid 500.00 for nothing; GHOST (no such structure) 300.00. The EAJE structures were
+    # paid 1,600 + 2,500 + 500 = 4,600.00, 100.00 above the 4,500.00 envelope.
+    payments = [(2022, "EAJE-A", BT, "1600.00"), (2022, "EAJE-B", BT, "2000.00"),
+                (2022, "EAJE-B", BT, "500.00", "second instalment"), (2022, "EAJE-D", BT, "500.00"),
+                (2022, "GHOST", BT, "300.00")]
+    code, data = audit_json(build(tmp_path, payments))
+    notes = {f["code"]: f["note"] for f in data["findings"]}
+    assert notes == {
+        "OVERPAID": "paid 1,600.00 EUR, 600.00 EUR more than the 1,000.00 EUR due on the bonus_territoire line",
+        "UNDERPAID": "paid 2,500.00 EUR in 2 payments: 2,000.00 EUR + 500.00 EUR (second instalment), 500.00 EUR "
+                     "less than the 3,000.00 EUR due on the bonus_territoire line",
+        "PAID_INELIGIBLE": "not eligible in 2022 (CLOSED): nothing is due on the bonus_territoire line, 500.00 EUR "
+                           "paid",
+        "UNKNOWN_STRUCTURE": "300.00 EUR paid on the bonus_territoire line to GHOST, which is not a structure of the "
+                             "dataset (nor one the scenario opens): nothing can be due to it",
+        "ENVELOPE_EXCEEDED": "payments to the EAJE structures 4,600.00 EUR exceed the family's 2022 envelope "
+                             "4,500.00 EUR by 100.00 EUR",
+    }
+    unknown = next(f for f in data["findings"] if f["code"] == "UNKNOWN_STRUCTURE")["explanation"]
+    assert (unknown["structure"], unknown["audited_line"], unknown["amount"], unknown["year"]) == \
+        (None, BT, "0.00", 2022)
+    assert unknown["steps"] == ["GHOST is not among the 3 structures of the dataset CTG-TEST and the scenario opens "
+                                "no structure with this id", "no rule can give it an amount: expected 0.00 EUR"]
+    envelope = next(f for f in data["findings"] if f["code"] == "ENVELOPE_EXCEEDED")
+    assert (envelope["structure_id"], envelope["family"], envelope["line"]) == (None, "EAJE", BT)
+    explanation = envelope["explanation"]
+    assert (explanation["year"], explanation["family"], explanation["lines"], explanation["method"],
+            explanation["amount"]) == (2022, "EAJE", [BT], "historical", "4500.00")
+    assert explanation["envelope"] == {"year": 2022, "family": "EAJE", "envelope": "4500.00", "allocated": "4000.00",
+                                       "released": "500.00", "redistributed": "0.00"}
+    assert [(a["contract_id"], a["collectivite_id"], a["structure_id"], a["last_year"], a["amount"])
+            for a in explanation["cej_actions"]] == [("CEJ-COM-A", "COM-A", "EAJE-A", 2021, "1000.00"),
+                                                     ("CEJ-COM-B", "COM-B", "EAJE-B", 2021, "3000.00"),
+                                                     ("CEJ-COM-A", "COM-A", "EAJE-D", 2021, "500.00")]
+    assert explanation["paid_by_structure"] == [
+        {"structure_id": "EAJE-A", "expected": "1000.00", "paid": "1600.00", "difference": "600.00"},
+        {"structure_id": "EAJE-B", "expected": "3000.00", "paid": "2500.00", "difference": "-500.00"},
+        {"structure_id": "EAJE-D", "expected": "0.00", "paid": "500.00", "difference": "500.00"},
+    ]
+    assert explanation["steps"] == [
+        "envelope EAJE 2022 = the N-1 amounts of the family's 3 CEJ actions = 4,500.00 EUR (R1.envelope)",
+        "allocated by the rules in 2022: 4,000.00 EUR; released: 500.00 EUR",
+        "paid to the family's structures on the bonus_territoire line: 4,600.00 EUR (3 structures)",
+        "paid - envelope = 100.00 EUR above the envelope",
+        "structures paid other than their amount: EAJE-A +600.00; EAJE-B -500.00; EAJE-D +500.00",
+    ]
+    assert [r["id"] for r in explanation["rules"]] == ["R1.envelope"]
+    assert explanation["rules"][0]["status"] == "seed" and explanation["rules"][0]["file"] == "ctg.yaml"
+
+
 def test_envelope_exceeded_by_differences_each_within_the_tolerance(tmp_path):
     # Without EAJE-D the envelope is 1,000.00 + 3,000.00 = 4,000.00, all allocated. Each structure paid 0.01 too
     # much (within the tolerance, no structure finding), together 4,000.02 - 4,000.00 = 0.02 > 0.01.
-    case = copy.deepcopy(CASE)
-    case["structures"] = case["structures"][:2]
-    del case["cej"]["EAJE-D"]
     code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), (2022, "EAJE-B", BT, "3000.01")],
-                                  case))
+                                  WITHOUT_D))
     assert code == 1
     assert short(data) == [(2022, None, BT, "ENVELOPE_EXCEEDED", "4000.00", "4000.02", "0.02")]
+
+
+def test_envelope_exceeded_by_exactly_the_tolerance_is_not_a_finding(tmp_path):
+    # Without EAJE-D the envelope is 1,000.00 + 3,000.00 = 4,000.00, all allocated. EAJE-A paid 1,000.01 (0.01 too
+    # much, within the tolerance): the family's payments 4,000.01 exceed the envelope by 0.01, exactly
+    # audit.tolerance (0.01 EUR, docs/funding-rules.md R6): not a finding either.
+    code, data = audit_json(build(tmp_path, [(2022, "EAJE-A", BT, "1000.01"), (2022, "EAJE-B", BT, "3000.00")],
+                                  WITHOUT_D))
+    assert (code, data["findings"]) == (0, [])
+    [family] = data["families"]
+    assert (family["family"], family["envelope"], family["paid"]) == ("EAJE", "4000.00", "4000.01")
+
+
+def test_new_places_payments_are_outside_the_envelope(tmp_path):
+    # EAJE-A grows from 10 to 12 places on 2022-01-01 in COM-A (tranche 2): 2 new places x 3,100 EUR (circulaire
+    # Cnaf 2021-004 grid, tranche 2 from 2021) = 6,200.00 due on bonus_places_nouvelles, paid outside the EAJE
+    # envelope (R5). Every amount is paid as due: EAJE-A 1,000.00 + 6,200.00, EAJE-B 3,000.00. The envelope
+    # lines' payments are 4,000.00, within the 4,500.00 envelope: no finding, although the structures of the
+    # family were paid 10,200.00 in all.
+    case = copy.deepcopy(CASE)
+    case["changes"] = [{"on": dt.date(2022, 1, 1), "structure": "EAJE-A", "units": 12}]
+    payments = [*DUE, (2022, "EAJE-A", "bonus_places_nouvelles", "6200.00")]
+    code, data = audit_json(build(tmp_path, payments, case))
+    assert (code, data["findings"]) == (0, [])
+    [family] = data["families"]
+    assert (family["envelope"], family["expected"], family["paid"]) == ("4500.00", "4000.00", "4000.00")
+    [summary] = data["summary"]
+    assert (summary["expected"], summary["paid"]) == ("10200.00", "10200.00")
 
 
 def test_new_places_line_is_audited_against_the_simulation_lines(tmp_path):

@@ -115,8 +115,20 @@ def test_per_unit_gives_one_rate_per_place():
     assert sum(Decimal(a["units"]) for a in eaje) == 472
     rates = {a["rate"] for a in eaje}
     assert len(rates) == 1
-    # rate = EAJE envelope / 472 places = 1,122,004.94 / 472 = 2,377.128...
-    assert Decimal(rates.pop()) == (Decimal(env["envelope"]) / 472).quantize(Decimal("0.000001"))
+    # The EAJE envelope is the N-1 CEJ of the EAJE family, 1,122,004.94 (docs/funding-rules.md R1, worked example):
+    # rate = 1,122,004.94 / 472 places = 2,377.129110169... EUR per place.
+    assert env["envelope"] == "1122004.94"
+    assert Decimal(rates.pop()).quantize(Decimal("0.000001")) == Decimal("2377.129110")
+    # Rounded down to the cent, the 14 amounts leave 7 cents, which go to the 7 largest remainders (in cents: 45 places
+    # 0.996, 35 places 0.886, 25 places 0.775 twice, 60 places 0.661 twice, 40 places 0.441; then 30 places 0.330):
+    #   60 places: 60 x 2,377.129110 = 142,627.7466 -> 142,627.74 + 1 cent = 142,627.75
+    #   40 places: 95,085.1644 -> 95,085.17;  30 places: 71,313.8733 -> 71,313.87 (no cent)
+    #   22 places: 52,296.8404 -> 52,296.84 (no cent)
+    amounts = {a["structure_id"]: a["amount"] for a in eaje}
+    assert amounts["EAJE-BSM-CELESTINE"] == amounts["EAJE-OUTREAU-LACORRE"] == "142627.75"
+    assert amounts["EAJE-BSM-PETITS-MARGATS"] == "95085.17"
+    assert amounts["EAJE-BSM-ARC-EN-CIEL"] == "71313.87"
+    assert amounts["EAJE-NEUFCHATEL-PETIT-PRINCE"] == "52296.84"
 
 
 def test_year_option_restricts_and_refuses_years_outside_the_scenario():

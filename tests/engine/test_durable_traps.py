@@ -14,12 +14,13 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from ctg_funding.engine import durable as durable_module
 from ctg_funding.engine import evaluate
 from ctg_funding.engine.compile import CompiledRule
 from ctg_funding.engine.durable import DurableError, DurableEvaluator
 from ctg_funding.inputs.model import PostStatus, Structure, Territory
 from ctg_funding.rulebook import load_rulebook
-from ctg_funding.rulebook.conditions import Cmp, Operand, parse
+from ctg_funding.rulebook.conditions import TRUE, Cmp, Operand, parse
 from ctg_funding.scenario.structure_years import StructureYear
 
 # A fact of 2024 with fewer than 10 units matches both rules; a fact of 2023 with 10 units or more matches none.
@@ -70,6 +71,42 @@ def test_results_are_complete_when_evaluate_returns():
     assert all(sorted(v) == ["in_2024", "small"] for v in result.values())
 
 
+# Facts spread over several durable-rules states (the engine's `sid` field): the call that asserts them runs the
+# actions of one state only, and every other state's actions are really left pending. Several rules match each
+# fact. Each test builds its own evaluator (its own ruleset), so that nothing pending can leak into another test.
+PENDING_RULES = [CompiledRule("pending_small", parse({"units": {"lt": 10}}, {})),
+                 CompiledRule("pending_2024", Cmp("year", "eq", Operand("const", 2024))),
+                 CompiledRule("pending_any", parse({"units": {"gte": 0}}, {}))]
+UNSEEN_RULES = [CompiledRule("unseen_any", parse({"units": {"gte": 0}}, {}))]
+
+
+def in_states(n: int, states: int) -> list[dict]:
+    """n facts, fact i in durable state i % states."""
+    return [{**fact(i, units=i % 20, year=2023 + i % 2), "sid": str(i % states)} for i in range(n)]
+
+
+def test_actions_left_pending_in_other_states_are_run_before_the_result_is_read():
+    # Protects durable.py `self._drain()` right after the facts are asserted: 700 facts in 7 states, every fact
+    # matched by one to three rules. Without the drain only one state's 100 facts are acted upon (and the check that
+    # every fact was seen refuses the run).
+    facts = in_states(700, 7)
+    want = {f["id"]: {"pending_any"} | ({"pending_small"} if f["units"] < 10 else set())
+            | ({"pending_2024"} if f["year"] == 2024 else set()) for f in facts}
+    result = DurableEvaluator(PENDING_RULES).evaluate(facts)
+    assert {k: set(v) for k, v in result.items()} == want
+    assert sum(len(v) for v in result.values()) == 700 + 350 + 350  # any + 10 of every 20 units + every other year
+
+
+def test_a_fact_the_engine_did_not_act_upon_is_refused_never_left_out(monkeypatch):
+    # Protects durable.py's check that every fact reached the catch-all rule: with the drain switched off, the
+    # facts of 6 of the 7 states are really never seen (60 of 70). The run must fail saying so, never return a
+    # result that silently lacks them.
+    evaluator = DurableEvaluator(UNSEEN_RULES)
+    monkeypatch.setattr(evaluator, "_drain", lambda: None)
+    with pytest.raises(DurableError, match=r"^rules engine returned before evaluating 60 facts, e\.g\. 'f0'$"):
+        evaluator.evaluate(in_states(70, 7))
+
+
 def test_sync_host_starts_no_timer_thread():
     # Protects durable.py lines 46-48 (`_SyncHost._run` overridden to start nothing): the stock Host._run starts
     # two threading.Timer threads (dispatch_ruleset, dispatch_timers) that fire actions up to 0.2 s later.
@@ -84,6 +121,7 @@ def test_no_facts_on_a_fresh_evaluator_gives_nothing():
     # Protects durable.py line 118 (`get_state` only once a fact was asserted): before the first fact the engine
     # has no state, and reading it raised durable_rules_engine.error (code 309) instead of returning {}.
     evaluator = DurableEvaluator(EMPTY_RULES)
+    assert evaluator.fact_count() == 0  # no state yet: the engine has never seen a fact
     assert evaluator.evaluate([]) == {}
     assert evaluator.evaluate([{"id": "e1", "year": 2024}]) == {"e1": ["empty_probe"]}
     assert evaluator.evaluate([]) == {}
@@ -165,8 +203,54 @@ class _BrokenRecorder(DurableEvaluator):
 def test_an_error_in_the_recorder_is_raised_naming_the_rule():
     # Protects durable.py line 122 (`if self._errors`): the recorder's own error, with the id of its rule, is
     # raised (the state's exception alone says neither which rule nor which recorder failed).
-    with pytest.raises(DurableError, match=r"recorder_rule: ValueError\('recorder broke'\)"):
-        _BrokenRecorder(RECORDER_RULES).evaluate([fact(1)])
+    one = r"recorder_rule: ValueError\('recorder broke'\)"
+    with pytest.raises(DurableError, match=rf"^error inside a rule action: {one}; {one}$"):
+        _BrokenRecorder(RECORDER_RULES).evaluate([fact(1), fact(2)])
+
+
+ALWAYS_RULES = [CompiledRule("always_probe", TRUE), CompiledRule("never_probe", parse({"year": 1900}, {}))]
+
+
+def test_a_condition_that_always_holds_fires_on_every_fact():
+    # An empty condition compiles to the mark every fact carries: it fires on each fact, whatever its fields, with
+    # either evaluator.
+    from ctg_funding.engine.vector import mask
+
+    facts = [fact(1), {"id": "bare"}]
+    assert DurableEvaluator(ALWAYS_RULES).evaluate(facts) == {"f1": ["always_probe"], "bare": ["always_probe"]}
+    assert mask(TRUE, {}, 3).tolist() == [True, True, True]
+
+
+PLUMBING_RULES = [CompiledRule("plumbing_probe", parse({"units": {"gte": 0}}, {}))]
+
+
+@pytest.mark.parametrize("error, expected", [
+    ("state store unavailable", DurableError), (OSError("disk full"), DurableError), (KeyboardInterrupt(), None),
+], ids=["text", "exception", "ctrl_c"])
+def test_an_error_the_engine_hands_back_is_raised(monkeypatch, error, expected):
+    # durable-rules reports its own failures (not an action's) to the completion callback, as a text or an
+    # exception: the run fails saying so (the exception as the cause), and Ctrl-C stays Ctrl-C.
+    evaluator = DurableEvaluator([CompiledRule(f"plumbing_{type(error).__name__}", PLUMBING_RULES[0].condition)])
+    monkeypatch.setattr(evaluator._ruleset, "do_actions", lambda _handle, complete: complete(error, None))
+    if expected is None:
+        with pytest.raises(KeyboardInterrupt):
+            evaluator.evaluate([fact(1)])
+        return
+    with pytest.raises(DurableError, match=f"^rules engine error: {error}$") as info:
+        evaluator.evaluate([fact(1)])
+    if isinstance(error, BaseException):
+        assert info.value.__cause__ is error
+
+
+def test_an_error_while_draining_pending_actions_is_raised(monkeypatch):
+    evaluator = DurableEvaluator([CompiledRule("drain_probe", PLUMBING_RULES[0].condition)])
+    pending = [("{}", "{}", 0)]
+    monkeypatch.setattr(durable_module.durable_rules_engine, "start_action",
+                        lambda _handle: pending.pop() if pending else None)
+    monkeypatch.setattr(evaluator._ruleset, "_flush_actions",
+                        lambda _state, _message, _offset, complete: complete("lease expired", None))
+    with pytest.raises(DurableError, match="^rules engine error: lease expired$"):
+        evaluator.evaluate([fact(1)])
 
 
 # -- trap 5: one ruleset per process, facts retracted after each run
@@ -208,7 +292,9 @@ def test_a_value_json_cannot_carry_is_refused_naming_the_field(value):
     # Protects durable.py line 187 (the type check of every value): json.dumps raises a bare TypeError on
     # Decimal, date and numpy int scalars, deep in the engine, naming no field.
     evaluator = DurableEvaluator.for_rules(RULES)
-    with pytest.raises(DurableError, match="'occupancy'"):
+    kind = type(value).__name__
+    with pytest.raises(DurableError, match=rf"^fact 'f2' field 'occupancy' holds a {kind}; facts take text, int, "
+                                           r"float or bool only \(trap 6\)$"):
         evaluator.evaluate([fact(1), {**fact(2), "occupancy": value}])
     assert evaluator.evaluate([fact(1)]) == {"f1": ["small", "in_2024"]}  # nothing of the refused run is left
     assert evaluator.fact_count() == 0

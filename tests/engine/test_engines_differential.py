@@ -9,11 +9,12 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.case_runner import write_case
-from support.strategies import cases
+from support.strategies import cases, examples
 
 from ctg_funding.engine import evaluate
 from ctg_funding.rulebook import load_rulebook
@@ -77,7 +78,7 @@ def assert_same(scenario) -> None:
         assert b[key] == a[key], key
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases_with_changes())
 def test_engines_agree_on_random_datasets(case):
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,3 +145,19 @@ def test_audit_finds_the_same_with_both_engines():
                      for f in outputs["vector"]["findings"]]
     assert len(strip) == 6
     assert outputs["durable"]["summary"] == outputs["vector"]["summary"]
+
+
+@pytest.mark.parametrize("rules", [0, 3, 64, 65, 130])
+def test_the_vector_evaluator_groups_facts_by_the_exact_set_of_rules_they_fire(rules):
+    # vector.patterns: one code per distinct row of the facts x rules matrix, and the first fact of each code. Rows
+    # are built so that fact i fires rule j when (i * j) % 7 < 3: facts 0 and 7 fire the same rules, and so on.
+    from ctg_funding.engine.vector import patterns
+
+    matrix = np.array([[(i * j) % 7 < 3 for j in range(rules)] for i in range(20)], dtype=bool).reshape(20, rules)
+    first, code = patterns(matrix)
+    for i in range(20):
+        for k in range(20):
+            assert (code[i] == code[k]) == bool((matrix[i] == matrix[k]).all()), (i, k)
+    assert sorted(first.tolist()) == sorted({min(k for k in range(20) if (matrix[k] == matrix[i]).all())
+                                             for i in range(20)})
+    assert all(code[f] == c for c, f in enumerate(first.tolist()))

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.datasets import copy_cab, edit_csv, row_of
+from support.strategies import examples
 
 from ctg_funding.cli import main
 
@@ -290,7 +291,7 @@ BYTES = st.one_of(st.binary(max_size=40), st.sampled_from([b"\xe9", b"\xff\xfe",
                                                            b",,,,,,", b"\n\n\n"]))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["structures.csv", "cej.csv", "collectivites.csv", "payments.csv", "territory.yaml"]),
        where=st.floats(0, 1), junk=BYTES, cut=st.booleans())

@@ -34,6 +34,7 @@ from support.datasets import (
     write_french_export,
     write_xlsx_export,
 )
+from support.strategies import examples
 
 from ctg_funding.cli import main
 from ctg_funding.errors import InputError, Problem
@@ -177,6 +178,14 @@ BAD = {
                                    "expected a date"),
     "closed before opened": Bad("structures.csv", "closed", "2018-12-31", ("id", "EAJE-BSM-CELESTINE"),
                                 "closed 2018-12-31 is not after opened 2019-01-01"),
+    # A structure is open on the days d with opened <= d < closed: closed on the day it opened, it is never open.
+    "closed on the day it opened": Bad("structures.csv", "closed", "2019-01-01", ("id", "EAJE-BSM-CELESTINE"),
+                                       "closed 2019-01-01 is not after opened 2019-01-01"),
+    # R4 counts a post as converted from the first 1 January on or after its converted_on: without it, nothing says
+    # from when a chargé de coopération post is funded.
+    "charge_cooperation post without converted_on": Bad("structures.csv", "converted_on", "",
+                                                        ("id", "COORD-SAINT-LEONARD"),
+                                                        "needs the date it was converted"),
     "converted_on on a coordinateur_cej post": Bad("structures.csv", "converted_on", "2024-01-01",
                                                    ("id", "COORD-WIMILLE"), "still coordinateur_cej"),
     "post_status on a non-coordination row": Bad("structures.csv", "post_status", "coordinateur_cej",
@@ -244,6 +253,45 @@ def test_cej_period_bounds_follow_the_territory(tmp_path):
         edit_csv(cej, row, "last_year", year)
     problems = problems_of(path)
     assert [(p.row, p.column) for p in problems] == sorted([(rows[2], "last_year"), (rows[3], "last_year")])
+
+
+def test_activity_rows_are_checked_row_by_row(tmp_path):
+    # activity.csv gives yearly units; each bad row is one problem naming its row (header = row 1) and column.
+    path = copy_cab(tmp_path)
+    (path / "activity.csv").write_text(
+        "structure_id,year,units\n"
+        "EAJE-BSM-CELESTINE,2000,60\n"  # row 2: 2000 is the first year accepted
+        "EAJE-BSM-CELESTINE,2100,61\n"  # row 3: 2100 the last
+        "EAJE-ATLANTIS,2024,10\n"  # row 4: unknown structure
+        "EAJE-BSM-CELESTINE,1999,60\n"  # row 5: before 2000
+        "EAJE-BSM-CELESTINE,2101,60\n"  # row 6: after 2100
+        "EAJE-BSM-CELESTINE,2000,62\n"  # row 7: a second value for 2000 (first at row 2)
+        "EAJE-BSM-CASABLANCA,2024,-3\n"  # row 8: negative units
+        ",2024,5\n"  # row 9: no structure
+        "EAJE-BSM-CASABLANCA,,5\n"  # row 10: no year
+        "EAJE-BSM-CASABLANCA,2025,\n",  # row 11: no units
+        encoding="utf-8")
+    problems = [(p.file, p.row, p.column, p.message) for p in problems_of(path)]
+    assert problems == [
+        ("activity.csv", 4, "structure_id", "unknown structure 'EAJE-ATLANTIS'"),
+        ("activity.csv", 5, "year", "expected a whole number between 2000 and 2100, got 1999"),
+        ("activity.csv", 6, "year", "expected a whole number between 2000 and 2100, got 2101"),
+        ("activity.csv", 7, "year", "second units for EAJE-BSM-CELESTINE in 2000 (first at row 2)"),
+        ("activity.csv", 8, "units", "must not be negative, got '-3'"),
+        ("activity.csv", 9, "structure_id", "a value is required"),
+        ("activity.csv", 10, "year", "a value is required"),
+        ("activity.csv", 11, "units", "a value is required"),
+    ]
+
+
+def test_activity_rows_are_read_as_units_per_structure_and_year(tmp_path):
+    path = copy_cab(tmp_path)
+    (path / "activity.csv").write_text("structure_id,year,units\nEAJE-BSM-CELESTINE,2024,62\n"
+                                       "EAJE-BSM-CELESTINE,2025,64.5\nALSH-BAINCTHUN-EXTRA,2024,\"1 250,75\"\n",
+                                       encoding="utf-8")
+    assert [(a.structure_id, a.year, a.units) for a in load(path).activity] == [
+        ("EAJE-BSM-CELESTINE", 2024, Decimal("62")), ("EAJE-BSM-CELESTINE", 2025, Decimal("64.5")),
+        ("ALSH-BAINCTHUN-EXTRA", 2024, Decimal("1250.75"))]
 
 
 def test_all_problems_of_all_files_are_reported_in_one_run(tmp_path):
@@ -489,7 +537,7 @@ def assert_reads_as(name: str, column: str, text: str, model, ds: Dataset) -> No
         assert (ds.collectivites if name == "collectivites" else ds.structures)[t] is model
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corruption=corruptions())
 @example(corruption=("cej", 2, "amount", "9" * 30))  # found by this test: InvalidOperation from quantize
 @example(corruption=("cej", 2, "last_year", "9" * 5000))  # ValueError from int() past 4300 digits

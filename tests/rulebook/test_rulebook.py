@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ctg_funding.errors import InputError
-from ctg_funding.rulebook import STATUSES, Parameter, Source, load_rulebook
+from ctg_funding.rulebook import STATUSES, Parameter, Rule, Source, load_rulebook
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CASE = "zz_case.yaml"  # sorts after every shipped file: the shipped ones are read first
@@ -104,6 +104,30 @@ PARAM = """parameters:
 
 def test_an_unknown_key_in_a_parameter_is_refused(tmp_path):
     one_problem(refused(tmp_path, PARAM + "    valeur: 3\n"), "test.param.valeur", "unknown key")
+
+
+def test_each_mistake_in_a_rule_or_parameter_says_what_is_expected(tmp_path):
+    # The whole message of each mistake, at the key a Caf officer must fix.
+    cases = {
+        "no_label": (rule().replace("    label: A test rule\n", ""), "T.case", "needs a label"),
+        "no_then": (rule().replace("    then: {method: historical}\n", ""), "T.case.then",
+                    "a rule needs an outcome (then)"),
+        "then_key": (rule(then="{methode: historical}"), "T.case.then.methode",
+                     "unknown key (allowed: cap_per_unit, eligible, family, formula, line, method, posts, reason, "
+                     "unit, volet)"),
+        "rule_key": (rule(extra="priorty: 3"), "T.case.priorty",
+                     "unknown key (allowed: description, from, id, label, priority, source, then, until, when)"),
+        "param_key": (PARAM + "    valeur: 3\n", "test.param.valeur",
+                      "unknown key (allowed: choices, description, label, source, type, unit, values)"),
+        "not_a_date": (PARAM.replace("2021-01-01: 2600", "first: 2600"), "test.param.values.first",
+                       "the key must be a date (YYYY-MM-DD)"),
+        "no_values": (PARAM.replace("    values:\n      2021-01-01: 2600\n", "    values: {}\n"),
+                      "test.param.values", "needs dated values: {2021-01-01: <value>}"),
+        "no_param_label": (PARAM.replace("    label: A test parameter\n", ""), "test.param", "needs a label"),
+    }
+    for name, (text, column, message) in cases.items():
+        problem = one_problem(refused(tmp_path / name, text), column)
+        assert problem.message == message, (name, problem)
 
 
 def test_two_values_for_the_same_date_are_refused(tmp_path):
@@ -208,3 +232,18 @@ def test_dated_values_are_read_in_date_order(tmp_path):
     assert rulebook.value("test.param", 2024) == Decimal(2600)
     assert rulebook.value("test.param", 2025) == Decimal(3100)
     assert rulebook.value("test.param", 2020) is None
+
+
+def test_a_rule_is_in_force_in_every_year_one_of_whose_days_lies_between_its_from_and_until():
+    # `ctg rules --at` lists the rules in force: a rule with until 2023-01-01 still covers 2023 (its first day), one
+    # from 2023-12-31 already covers 2023 (its last day); neither covers the year beyond.
+    def dated(start, until):
+        return Rule(id="T", label="t", source=Source("s", "assumed"), when={"year": 2000}, then={"method": "per_unit"},
+                    file="f", start=start, until=until)
+
+    ending = dated(None, dt.date(2023, 1, 1))
+    assert [ending.in_force(y) for y in (2022, 2023, 2024)] == [True, True, False]
+    starting = dated(dt.date(2023, 12, 31), None)
+    assert [starting.in_force(y) for y in (2022, 2023, 2024)] == [False, True, True]
+    both = dated(dt.date(2023, 12, 31), dt.date(2024, 1, 1))
+    assert [both.in_force(y) for y in (2022, 2023, 2024, 2025)] == [False, True, True, False]

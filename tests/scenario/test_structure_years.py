@@ -4,8 +4,9 @@ gives."""
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.strategies import examples
 
 from ctg_funding.inputs.dataset import Dataset
 from ctg_funding.inputs.model import Collectivite, Structure, Territory
@@ -22,6 +23,7 @@ WHERE = {"territory_id": "T", "ctg_start": TERRITORY.start, "ctg_end": TERRITORY
 dates = st.dates(dt.date(2019, 1, 1), dt.date(2031, 1, 1))
 
 
+@settings(max_examples=examples(100))
 @given(dates, st.one_of(st.none(), dates), st.decimals(0, 500, places=2), st.sampled_from([(), ("A",), ("N",)]),
        st.booleans(), st.one_of(st.none(), st.integers(2019, 2030)), st.dictionaries(
            st.integers(2020, 2030), st.decimals(0, 99, places=1), max_size=3))

@@ -3,9 +3,21 @@ family, closures, conversions, CEJ amounts, methods, floors, destinations), writ
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from hypothesis import strategies as st
+
+# mutmut sets MUTANT_UNDER_TEST in every test run it starts (scripts/mutation.py): each mutant runs the properties
+# again, so they run a tenth of their examples there, derandomized (tests/conftest.py), so that a mutant gets the
+# same verdict at every run.
+MUTATION = "MUTANT_UNDER_TEST" in os.environ
+
+
+def examples(n: int) -> int:
+    """How many examples a property runs: n, or a tenth of n (at least 5) under mutation testing."""
+    return max(5, n // 10) if MUTATION else n
+
 
 TYPES = ["EAJE", "CRECHE_FAMILIALE", "MAM", "RPE", "LAEP", "ALSH", "ACCUEIL_JEUNES", "SEJOURS", "COORDINATION"]
 COMMUNES = ["COM-A", "COM-B", "NONSIG", "COM-OUT"]
