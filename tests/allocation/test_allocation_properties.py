@@ -36,17 +36,18 @@ def test_envelope_balanced_and_nothing_negative(case):
         # ctg.renewed_until) it is what the family was allocated in 2025; R3: allocated + released = envelope.
         if env.year <= 2025 or "ctg.renewed_until" not in case["parameters"]:
             assert env.renewed_from is None
-            assert env.envelope == cej_by_family.get(env.family, Decimal("0.00"))
+            expected = cej_by_family.get(env.family, Decimal("0.00"))
         else:
             assert env.renewed_from == 2025
-            assert env.envelope == allocated[(2025, env.family)]
+            expected = allocated[(2025, env.family)]
+        assert env.envelope == expected
         lines = [ln for ln in result.lines if ln.year == env.year and ln.family == env.family
                  and ln.line in ENVELOPE_LINES]  # R5, R8, R9 are paid outside the envelope
         released = [r for r in result.released if r.year == env.year and r.family == env.family]
-        # What the structures get plus what goes back to the Caf is the family's N-1 CEJ (from the case, not from
-        # the allocator's own totals), to the cent.
+        # What the structures get plus what goes back to the Caf is the family's envelope (from the case's CEJ,
+        # or in the renewal what 2025 allocated: not from the allocator's own totals), to the cent.
         to_caf = sum(r.amount for r in released if r.destination == "caf")
-        assert sum(ln.amount for ln in lines) + to_caf == cej_by_family.get(env.family, Decimal(0))
+        assert sum(ln.amount for ln in lines) + to_caf == expected
         assert (sum(ln.amount for ln in lines), to_caf) == (env.allocated, env.released)
     assert all(ln.amount >= 0 for ln in result.lines)
     assert all(r.amount >= 0 for r in result.released)

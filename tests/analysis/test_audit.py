@@ -206,21 +206,21 @@ def test_every_finding_says_what_was_paid_and_what_was_due_in_words(tmp_path):
     code, data = audit_json(build(tmp_path, payments))
     notes = {f["code"]: f["note"] for f in data["findings"]}
     assert notes == {
-        "OVERPAID": "paid 1,600.00 EUR, 600.00 EUR more than the 1,000.00 EUR due on the bonus_territoire line",
-        "UNDERPAID": "paid 2,500.00 EUR in 2 payments: 2,000.00 EUR + 500.00 EUR (second instalment), 500.00 EUR "
-                     "less than the 3,000.00 EUR due on the bonus_territoire line",
-        "PAID_INELIGIBLE": "not eligible in 2022 (CLOSED): nothing is due on the bonus_territoire line, 500.00 EUR "
+        "OVERPAID": "paid €1,600.00, €600.00 more than the €1,000.00 due on the bonus_territoire line",
+        "UNDERPAID": "paid €2,500.00 in 2 payments: €2,000.00 + €500.00 (second instalment), €500.00 "
+                     "less than the €3,000.00 due on the bonus_territoire line",
+        "PAID_INELIGIBLE": "not eligible in 2022 (CLOSED): nothing is due on the bonus_territoire line, €500.00 "
                            "paid",
-        "UNKNOWN_STRUCTURE": "300.00 EUR paid on the bonus_territoire line to GHOST, which is not a structure of the "
+        "UNKNOWN_STRUCTURE": "€300.00 paid on the bonus_territoire line to GHOST, which is not a structure of the "
                              "dataset (nor one the scenario opens): nothing can be due to it",
-        "ENVELOPE_EXCEEDED": "payments to the EAJE structures 4,600.00 EUR exceed the family's 2022 envelope "
-                             "4,500.00 EUR by 100.00 EUR",
+        "ENVELOPE_EXCEEDED": "payments to the EAJE structures €4,600.00 exceed the family's 2022 envelope "
+                             "€4,500.00 by €100.00",
     }
     unknown = next(f for f in data["findings"] if f["code"] == "UNKNOWN_STRUCTURE")["explanation"]
     assert (unknown["structure"], unknown["audited_line"], unknown["amount"], unknown["year"]) == \
         (None, BT, "0.00", 2022)
     assert unknown["steps"] == ["GHOST is not among the 3 structures of the dataset CTG-TEST and the scenario opens "
-                                "no structure with this id", "no rule can give it an amount: expected 0.00 EUR"]
+                                "no structure with this id", "no rule can give it an amount: expected €0.00"]
     envelope = next(f for f in data["findings"] if f["code"] == "ENVELOPE_EXCEEDED")
     assert (envelope["structure_id"], envelope["family"], envelope["line"]) == (None, "EAJE", BT)
     explanation = envelope["explanation"]
@@ -238,11 +238,11 @@ def test_every_finding_says_what_was_paid_and_what_was_due_in_words(tmp_path):
         {"structure_id": "EAJE-D", "expected": "0.00", "paid": "500.00", "difference": "500.00"},
     ]
     assert explanation["steps"] == [
-        "envelope EAJE 2022 = the N-1 amounts of the family's 3 CEJ actions = 4,500.00 EUR (R1.envelope)",
-        "allocated by the rules in 2022: 4,000.00 EUR; released: 500.00 EUR",
-        "paid to the family's structures on the bonus_territoire line: 4,600.00 EUR (3 structures)",
-        "paid - envelope = 100.00 EUR above the envelope",
-        "structures paid other than their amount: EAJE-A +600.00; EAJE-B -500.00; EAJE-D +500.00",
+        "envelope EAJE 2022 = the N-1 amounts of the family's 3 CEJ actions = €4,500.00 (R1.envelope)",
+        "allocated by the rules in 2022: €4,000.00; released: €500.00",
+        "paid to the family's structures on the bonus_territoire line: €4,600.00 (3 structures)",
+        "paid - envelope = €100.00 above the envelope",
+        "structures paid other than their amount: EAJE-A +€600.00; EAJE-B -€500.00; EAJE-D +€500.00",
     ]
     assert [r["id"] for r in explanation["rules"]] == ["R1.envelope"]
     assert explanation["rules"][0]["status"] == "seed" and explanation["rules"][0]["file"] == "ctg.yaml"

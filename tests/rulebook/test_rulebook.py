@@ -238,8 +238,8 @@ def test_a_rule_is_in_force_in_every_year_one_of_whose_days_lies_between_its_fro
     # `ctg rules --at` lists the rules in force: a rule with until 2023-01-01 still covers 2023 (its first day), one
     # from 2023-12-31 already covers 2023 (its last day); neither covers the year beyond.
     def dated(start, until):
-        return Rule(id="T", label="t", source=Source("s", "assumed"), when={"year": 2000}, then={"method": "per_unit"},
-                    file="f", start=start, until=until)
+        return Rule(id="T", labels=(("en", "t"),), source=Source("s", "assumed"), when={"year": 2000},
+                    then={"method": "per_unit"}, file="f", start=start, until=until)
 
     ending = dated(None, dt.date(2023, 1, 1))
     assert [ending.in_force(y) for y in (2022, 2023, 2024)] == [True, True, False]
