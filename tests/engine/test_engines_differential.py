@@ -147,7 +147,7 @@ def test_audit_finds_the_same_with_both_engines():
     assert outputs["durable"]["summary"] == outputs["vector"]["summary"]
 
 
-@pytest.mark.parametrize("rules", [0, 3, 64, 65, 130])
+@pytest.mark.parametrize("rules", [0, 1, 3, 64, 65, 130])
 def test_the_vector_evaluator_groups_facts_by_the_exact_set_of_rules_they_fire(rules):
     # vector.patterns: one code per distinct row of the facts x rules matrix, and the first fact of each code. Rows
     # are built so that fact i fires rule j when (i * j) % 7 < 3: facts 0 and 7 fire the same rules, and so on.
@@ -155,6 +155,8 @@ def test_the_vector_evaluator_groups_facts_by_the_exact_set_of_rules_they_fire(r
 
     matrix = np.array([[(i * j) % 7 < 3 for j in range(rules)] for i in range(20)], dtype=bool).reshape(20, rules)
     first, code = patterns(matrix)
+    distinct = {tuple(row) for row in matrix.tolist()}
+    assert (len(first), len(code)) == (len(distinct), 20)
     for i in range(20):
         for k in range(20):
             assert (code[i] == code[k]) == bool((matrix[i] == matrix[k]).all()), (i, k)
