@@ -234,11 +234,31 @@ def write_report(codes: dict[str, dict[str, int | None]], note: str) -> tuple[fl
 
 HEAD = """# Mutation testing of the money path
 
-`python scripts/mutation.py` runs [mutmut](https://pypi.org/project/mutmut/) on the money path (pyproject.toml,
-`[tool.mutmut]`) and rewrites the part of this page below the mark: the score by file, and every mutant that no test
-kills, with the mutation and why it is equivalent (no input can tell it from the real code). Edit only the last
-column: the script keeps an explanation while its mutant's mutation is unchanged, and fails while a survivor has
-none.
+`python scripts/mutation.py` (README, "Mutation testing") runs [mutmut](https://pypi.org/project/mutmut/) on the
+code that decides money and rewrites the part of this page below the mark: the score by file, and every mutant no
+test kills, with its mutation and why no test can tell it from the real code. Edit only the last column: the
+script keeps an explanation while its mutant's mutation is unchanged, and fails while a survivor has none or the
+score is under 90%.
+
+What is mutated, and which tests judge each part (scripts/mutation.py, PARTS):
+
+| part | files | tests |
+| --- | --- | --- |
+| allocation | `ctg_funding/allocation/*` | tests/allocation (cases, properties), test_explain, differential |
+| engine | `ctg_funding/engine/*` | tests/engine, the hand-worked cases |
+| rulebook | `ctg_funding/rulebook/*` | tests/rulebook, tests/engine, the hand-worked cases |
+| scenario | `ctg_funding/scenario/*` | tests/scenario, the hand-worked cases, differential, refused changes |
+| analysis | `ctg_funding/analysis/audit.py`, `compare.py` | tests/analysis |
+| inputs | `ctg_funding/inputs/readers.py`, `cells.py` | tests/inputs, the hand-worked cases |
+
+The differential tests on the CAB scenarios and on generated national datasets (but one), the memory test of the
+durable-rules wrapper, the fault-injection tests (subprocesses, timing) and the layout test are left out of the
+mutants' runs: minutes each, for mutants the tests above already judge. Mutants that no test runs count as not
+killed; a timeout counts as killed (mutmut's own score).
+
+Some kinds of mutant can change nothing, whatever the input; each is explained once in the script (KINDS) and its
+rows say so: `zip(..., strict=True)` made lax on sequences built from the same list, `sum(..., Fraction(0))`
+without its start, numpy's dtype=int64 and np.fromiter's count left out.
 
 """
 
