@@ -431,3 +431,25 @@ def test_facts_left_by_a_run_interrupted_during_its_retraction_are_cleared_by_th
     monkeypatch.setattr(DurableEvaluator, "_retract", real_retract)
     assert evaluator.evaluate(facts) == {f["id"]: ["interrupt_probe"] for f in facts}
     assert evaluator.fact_count() == 0
+
+
+def test_a_structure_must_match_exactly_one_classify_rule(rulebook):
+    # resolve: the classify rule gives family, unit and line; none or two is a mistake in rules/, named for people.
+    from ctg_funding.engine.resolve import resolve
+    from ctg_funding.errors import InputError
+
+    sy = structure_year("CRECHE", "EAJE", 2024)
+    for fired, matched in (([], "none"), (["R2.eaje", "R2.rpe"], "R2.eaje, R2.rpe")):
+        with pytest.raises(InputError) as info:
+            resolve(rulebook, sy, fired)
+        [problem] = info.value.problems
+        assert (problem.file, problem.row, problem.column) == ("rules", None, None)
+        assert problem.message == ("structure CRECHE of type 'EAJE' must match exactly one classify rule in 2024, "
+                                   f"matched: {matched}")
+    post = resolve(rulebook, structure_year("COORD", "COORDINATION", 2024, units="1"), ["R2.pilotage"])
+    assert (post.family, post.unit, post.line, post.eligible) == ("PILOTAGE", "ETP", "pilotage", True)
+
+
+def test_an_unknown_engine_is_refused(rulebook):
+    with pytest.raises(ValueError, match="^unknown engine 'quantum'$"):
+        evaluate([structure_year("CRECHE", "EAJE", 2024)], rulebook, "quantum")

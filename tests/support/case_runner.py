@@ -73,6 +73,9 @@ COLLECTIVITES = [
     ("COM-OUT", "Commune hors territoire", "commune", "true", "false", "2"),
     ("ASSO", "Association", "association", "false", "", ""),
 ]
+UNIT_AND_LINE = {"EAJE": ("places", "bonus_territoire"), "RPE": ("ETP", "bonus_territoire"),
+                 "LAEP": ("opening hours", "bonus_territoire"), "ALSH": ("attendance hours", "bonus_territoire"),
+                 "JEUNESSE_FORFAIT": ("lump sum", "bonus_territoire"), "PILOTAGE": ("ETP", "pilotage")}
 STRUCTURE_COLUMNS = ["id", "name", "type", "commune_id", "manager_id", "supported_by", "ps_funded", "opened",
                      "closed", "units", "post_status", "converted_on"]
 
@@ -194,6 +197,8 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
             want = sorted((r.get("structure") or "", r["reason"], Decimal(str(r["amount"])),
                            r.get("destination", "caf")) for r in expect["released"])
             assert got == want, f"{year} released: expected {want}, got {got}"
+        for ln in lines.values():  # the unit and line of payment of each family (docs/funding-rules.md R2)
+            assert (ln.unit, ln.line) == UNIT_AND_LINE[ln.family], f"{year} {ln.structure_id}: {ln.unit}, {ln.line}"
         families = {ln.structure_id: ln.family for ln in lines.values()}
         for r in result.released:  # a released amount counts in the envelope of its structure's family
             if r.year == year:
