@@ -6,13 +6,14 @@ that the error must name that file (and not a shipped one).
 
 import datetime as dt
 import shutil
+import types
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from ctg_funding.errors import InputError
-from ctg_funding.rulebook import STATUSES, Parameter, Rule, Source, load_rulebook
+from ctg_funding.rulebook import STATUSES, Parameter, Rule, Source, default_rules_dir, load_rulebook
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CASE = "zz_case.yaml"  # sorts after every shipped file: the shipped ones are read first
@@ -124,6 +125,9 @@ def test_each_mistake_in_a_rule_or_parameter_says_what_is_expected(tmp_path):
         "no_values": (PARAM.replace("    values:\n      2021-01-01: 2600\n", "    values: {}\n"),
                       "test.param.values", "needs dated values: {2021-01-01: <value>}"),
         "no_param_label": (PARAM.replace("    label: A test parameter\n", ""), "test.param", "needs a label"),
+        "priority_text": (rule(extra="priority: high"), "T.case.priority", "expected a whole number, got 'high'"),
+        "values_not_mapping": (PARAM.replace("    values:\n      2021-01-01: 2600\n", "    values: 5\n"),
+                               "test.param.values", "expected a mapping of keys and values, got 5"),
     }
     for name, (text, column, message) in cases.items():
         problem = one_problem(refused(tmp_path / name, text), column)
@@ -220,6 +224,10 @@ def test_a_parameter_gives_the_value_in_force():
     assert param.at(dt.date(2024, 12, 31)) == 2600
     assert param.at(dt.date(2025, 1, 1)) == 3100
     assert param.at(dt.date(2040, 6, 1)) == 3100
+    # `ctg rules` and `ctg explain` say since when: a value dated 1 January is in force on that very day.
+    assert param.dated_value(dt.date(2020, 12, 31)) == (None, None)
+    assert param.dated_value(dt.date(2021, 1, 1)) == (dt.date(2021, 1, 1), 2600)
+    assert param.dated_value(dt.date(2025, 1, 1)) == (dt.date(2025, 1, 1), 3100)
 
 
 def test_dated_values_are_read_in_date_order(tmp_path):
@@ -247,3 +255,36 @@ def test_a_rule_is_in_force_in_every_year_one_of_whose_days_lies_between_its_fro
     assert [starting.in_force(y) for y in (2022, 2023, 2024)] == [False, True, True]
     both = dated(dt.date(2023, 12, 31), dt.date(2024, 1, 1))
     assert [both.in_force(y) for y in (2022, 2023, 2024, 2025)] == [False, True, True, False]
+
+
+def test_families_and_their_classify_rules(rulebook):
+    assert [rulebook.family_of_type(t) for t in ("MAM", "RPE", "ACCUEIL_JEUNES", "LUDOTHEQUE", "COORDINATION")] == \
+        ["EAJE", "RPE", "ALSH", "JEUNESSE_FORFAIT", "PILOTAGE"]
+    with pytest.raises(KeyError, match="CRECHE"):
+        rulebook.family_of_type("CRECHE")
+    assert [rulebook.classify_rule(f).id for f in ("EAJE", "PILOTAGE")] == ["R2.eaje", "R2.pilotage"]
+
+
+def test_the_rules_folder_is_found(tmp_path, monkeypatch):
+    from ctg_funding.rulebook import load as load_module
+
+    monkeypatch.setenv("CTG_RULES_DIR", str(tmp_path))
+    assert default_rules_dir() == tmp_path
+    monkeypatch.delenv("CTG_RULES_DIR")
+    assert default_rules_dir() == RULES  # a checkout: the repository's rules/
+    # Installed from a wheel (no rules/ beside the package): the copy shipped as ctg_funding.rulesdata.
+    monkeypatch.setattr(load_module, "__file__", str(tmp_path / "site" / "ctg_funding" / "rulebook" / "load.py"))
+    shipped = types.SimpleNamespace(submodule_search_locations=[str(tmp_path / "site" / "ctg_funding" / "rulesdata")])
+    asked = []
+    monkeypatch.setattr(load_module.importlib.util, "find_spec", lambda name: asked.append(name) or shipped)
+    assert default_rules_dir() == tmp_path / "site" / "ctg_funding" / "rulesdata"
+    assert asked == ["ctg_funding.rulesdata"]
+    monkeypatch.setattr(load_module.importlib.util, "find_spec", lambda _name: types.SimpleNamespace(
+        submodule_search_locations=[]))
+    with pytest.raises(InputError):
+        default_rules_dir()
+    monkeypatch.setattr(load_module.importlib.util, "find_spec", lambda _name: None)
+    with pytest.raises(InputError) as info:
+        default_rules_dir()
+    assert [(p.file, p.row, p.column, p.message) for p in info.value.problems] == \
+        [("rules", None, None, "no rules folder found: set CTG_RULES_DIR or use --rules")]

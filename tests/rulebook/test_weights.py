@@ -63,3 +63,26 @@ def test_cli_refuses_malicious_weight_with_exit_2_and_never_runs_it(tmp_path, te
     assert "scenario.yaml, key parameters.redistribution.weight: weight expression" in result.output
     assert "Traceback" not in result.output
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("text, what", [
+    ("units ** 2", "the operator **"), ("units % 2", "the operator %"), ("units // 2", "the operator //"),
+    ("not units", "the operator not"), ("~units", "the operator ~"), ("units.real", "an attribute (a.b)"),
+    ("units[0]", "indexing (a[b])"), ("units < 1", "a comparison"), ("units and 1", "and / or"),
+    ("units if 1 else 2", "if ... else"), ("lambda: 1", "lambda"), ("'a'", "a text"), ("[1]", "a list"),
+    ("(1, 2)", "a tuple"), ("{1: 2}", "a mapping"), ("{1}", "a set"), ("(x := 1)", "an assignment (:=)"),
+    ("f'{units}'", "a text"), ("[x for x in units]", "this construct (ListComp)"),
+])
+def test_a_refused_expression_says_what_is_not_allowed(text, what):
+    with pytest.raises(WeightError) as info:
+        parse_weight(text, FIELDS)
+    assert str(info.value) == (f"weight expression {text!r}: {what} is not allowed (only numbers, fields, + - * /, "
+                               "parentheses, min(...) and max(...))")
+
+
+def test_signs_and_missing_values():
+    # -units + 20 with 5 units: -5 + 20 = 15; +units: 5.
+    assert evaluate_weight(parse_weight("-units + 20", FIELDS), {"units": Fraction(5)}) == 15
+    assert evaluate_weight(parse_weight("+units", FIELDS), {"units": Fraction(5)}) == 5
+    with pytest.raises(WeightError, match="^no value for field 'occupancy_rate'$"):
+        evaluate_weight(parse_weight("occupancy_rate", FIELDS), {"units": Fraction(5)})
