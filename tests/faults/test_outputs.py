@@ -198,14 +198,36 @@ def test_ctrl_c_during_a_long_write_leaves_the_previous_report_whole(national, t
     assert [p.name for p in tmp_path.iterdir() if ".part" in p.name] == []
 
 
-def test_ctrl_c_during_the_rules_evaluation_ends_with_130_and_one_line(national, tmp_path):
-    proc = _ctg("simulate", str(national), "--engine", "durable", "--format", "json", "-o",
-                str(tmp_path / "out.json"), "-q")
-    time.sleep(2.5)  # loading takes about a second; durable-rules evaluates for several more
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and err.strip() == "ctg: interrupted, nothing written"
+# `ctg` whose rule actions press Ctrl-C (SIGINT to its own process) the first time one fires, so that the signal
+# arrives while durable-rules is evaluating, whatever the machine's speed.
+_CTG_PRESSING_CTRL_C_IN_AN_ACTION = """
+import os, signal, sys
+from ctg_funding.engine import durable
+original = durable.DurableEvaluator._recorder
+pressed = []
+def recorder(self, rule_id):
+    action = original(self, rule_id)
+    def pressing(c):
+        if not pressed:
+            pressed.append(rule_id)
+            os.kill(os.getpid(), signal.SIGINT)
+        action(c)
+    return pressing
+durable.DurableEvaluator._recorder = recorder
+from ctg_funding.cli import main
+sys.argv[0] = "ctg"
+main()
+"""
+
+
+def test_ctrl_c_during_the_rules_evaluation_ends_with_130_and_one_line(cab, tmp_path):
+    _data, scenario = cab
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run([sys.executable, "-c", _CTG_PRESSING_CTRL_C_IN_AN_ACTION, "simulate", str(scenario),
+                           "--engine", "durable", "--format", "json", "-o", str(tmp_path / "out.json"), "-q"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.strip() == "ctg: interrupted, nothing written"
     assert not (tmp_path / "out.json").exists()
 
 
