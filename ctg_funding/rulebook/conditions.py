@@ -110,6 +110,8 @@ def _family_types(value: Any, families: dict[str, tuple[str, ...]]) -> list[str]
         raise ConditionError(_("`family: {in: [...]}` takes a list"))
     types: list[str] = []
     for name in names:
+        if not isinstance(name, str):
+            raise ConditionError(_("a family is named by its name, got {name!r}").format(name=name))
         if name not in families:
             raise ConditionError(_("unknown family {name!r} (known: {v1})").format(
                 name=name, v1=', '.join(sorted(families))))

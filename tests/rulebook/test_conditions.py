@@ -1,5 +1,7 @@
 """The condition language of rules/: its normal form (All / Any_ / Cmp) and the durable-rules JSON it compiles to."""
 
+import re
+
 import pytest
 
 from ctg_funding.engine.compile import compile_rulebook, to_durable
@@ -132,14 +134,17 @@ def test_the_shipped_rules_compile_without_in_or_dotted_names():
     ({"units": {"between": 3}}, "unknown operator 'between'"),
     ({"units": {"gt": 1, "lt": 3}}, "one operator per field entry"),
     ({"family": "CRECHE"}, "unknown family 'CRECHE'"),
+    ({"family": {"in": [{"name": "EAJE"}]}}, "a family is named by its name, got {'name': 'EAJE'}"),
+    ({"family": ["EAJE"]}, "a family is named by its name, got ['EAJE']"),
     ({"type": {"in": "EAJE"}}, "`in` takes a list"),
     ({"type": {"in": []}}, "at least one value"),
     ({"any": []}, "non-empty list"),
     ({"units": [1, 2]}, "only allowed under `in`"),
     ({"units": {"gt": {"param": "x", "field": "y"}}}, "an operand is"),
     ([{"units": 1}], "a condition is a mapping"),
-], ids=["field", "operator", "two_operators", "family", "in_not_a_list", "in_empty", "any_empty", "bare_list",
+], ids=["field", "operator", "two_operators", "family", "family_mapping", "family_bare_list",
+                                                    "in_not_a_list", "in_empty", "any_empty", "bare_list",
         "operand", "not_a_mapping"])
 def test_anything_else_is_refused(raw, message):
-    with pytest.raises(ConditionError, match=message.replace("(", r"\(")):
+    with pytest.raises(ConditionError, match=re.escape(message)):
         parse(raw, FAMILIES)
