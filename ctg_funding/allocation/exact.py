@@ -216,9 +216,9 @@ def _apply_floor(lines: list[Line], floor: Fraction, env: Envelope) -> bool:
                 ln.exact = ln.exact - deficit * (ln.exact - target) / excess
         return False
     total = sum((ln.exact for ln in lines), Fraction(0))
-    units = sum((ln.units for ln in lines), Fraction(0))
+    units = sum((ln.units for ln in lines), Fraction(0))  # > 0: a deficit needs a target above 0, hence units
     for ln in lines:
-        ln.exact = total * ln.units / units if units else Fraction(0)
+        ln.exact = total * ln.units / units
     return True
 
 

@@ -64,7 +64,7 @@ def _historical(line: Line, evaluation: Any) -> list[Step]:
         return steps
     amount = a * line.share
     if line.capped and line.cap is not None:
-        units = line.units / line.share if line.share else Fraction(0)
+        units = line.units / line.share  # a capped line is eligible, hence open some days: its share is > 0
         steps.append(Step("capped", {"cap": line.cap, "units": units, "share": line.share, "ceiling": line.base,
                                      "released": amount - line.base, "reason": evaluation.cap_reason}))
     return steps

@@ -50,7 +50,8 @@ class TrajectoireLine(Line):
 
     def parameters(self) -> tuple[str, ...]:
         """The parameters its tier and rate were read from."""
-        tier = self.growth.tier if self.growth else 0
+        assert self.growth is not None  # every R9 line is made with its territory's growth (trajectoire_lines)
+        tier = self.growth.tier
         return (required.TRAJECTOIRE_REFERENCE_YEAR, required.TRAJECTOIRE_LAST_YEAR,
                 required.TRAJECTOIRE_GROWTH.format(tier), required.TRAJECTOIRE_RATE.format(tier))
 
