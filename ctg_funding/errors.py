@@ -58,7 +58,12 @@ def validation_problems(exc: Any, file: str, *, row: int | None = None, prefix: 
             key = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".") or None
             if prefix:
                 key = f"{prefix}.{key}" if key else prefix
-        message = _(_PLAIN[err["type"]]) if err["type"] in _PLAIN else err["msg"]
+        if err["type"] in _PLAIN:
+            message = _(_PLAIN[err["type"]])
+        elif err["type"] == "value_error" and "error" in err.get("ctx", {}):
+            message = str(err["ctx"]["error"])  # our own validator's words, without pydantic's "Value error, "
+        else:
+            message = err["msg"]
         if err["type"] in _SHOW_VALUE and "input" in err:
             message += _(", got {value!r}").format(value=err["input"])
         out.append(Problem(file, row, key, message))

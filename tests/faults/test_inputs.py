@@ -240,6 +240,10 @@ def test_messages_speak_the_users_words(tmp_path):
     assert "a scenario file is a mapping" in out.output and "Input should" not in out.output
     out = invoke("validate", str(data / "structures.csv"))
     assert "is a file, not a dataset" in out.output
+    path.write_text(f"name: x\ndataset: {data}\nyears: [2030, 2022]\n", encoding="utf-8")
+    out = invoke("simulate", str(path))
+    assert out.exit_code == 2
+    assert out.output.splitlines()[-1].strip() == f"{path.name}, key years: first year 2030 is after last year 2022"
 
 
 # -- say why
