@@ -49,10 +49,6 @@ SKIPPED = {34}
 UNEXPLAINED = "UNEXPLAINED"
 SHARDS = ROOT / "mutants-shards"
 COPIED = ("ctg_funding", "tests", "rules", "data", "scenarios")
-# What each part's fork server imports before forking a worker per mutant: third-party libraries only, never
-# ctg_funding nor the tests (a worker must import the mutated code and collect its tests itself).
-PRELOAD = ("numpy", "pandas", "pydantic", "yaml", "click", "tabulate", "babel", "tqdm", "xlsxwriter", "openpyxl",
-           "durable.lang", "durable.engine", "hypothesis", "hypothesis.strategies", "pytest", "_pytest.python")
 CASES = "tests/allocation/test_cases.py"
 NOT_CAB = ["--deselect", "tests/engine/test_engines_differential.py::test_engines_agree_on_the_cab",
            *[item for seed in (1, 2, 3) for item in
@@ -292,10 +288,7 @@ def prepare(part: str, fresh: bool) -> None:
         shutil.copytree(ROOT / name, target, ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     files, tests = PARTS[part]
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    preload = folder / "preload-modules.txt"
-    preload.write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
-    own = {**tomllib.loads(text)["tool"]["mutmut"], "only_mutate": files, "pytest_add_cli_args_test_selection": tests,
-           "preload_modules_file": str(preload)}
+    own = {**tomllib.loads(text)["tool"]["mutmut"], "only_mutate": files, "pytest_add_cli_args_test_selection": tests}
     section = "[tool.mutmut]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in own.items())
     (folder / "pyproject.toml").write_text(text[:text.index("[tool.mutmut]")] + section, encoding="utf-8")
     for path in money_files(files):

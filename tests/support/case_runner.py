@@ -147,6 +147,9 @@ def load_cases(directory: Path) -> list[tuple[str, dict[str, Any]]]:
     for path in sorted(directory.glob("*.yaml")):
         # The project's loader: plain YAML 1.1 would read a change's `on:` key as the boolean True.
         for case in load_yaml(path.read_text(encoding="utf-8"), path.name):
+            # A case's name is its test id: ASCII only, since pytest escapes other characters in ids (crèche ->
+            # cr\xe8che) and a run given such an id back (as mutation testing does) may not find the test.
+            assert case["name"].isascii(), f"{path.name}: case name not ASCII: {case['name']!r}"
             out.append((f"{path.stem}: {case['name']}", case))
     return out
 
