@@ -72,8 +72,13 @@ class Sweep:
 
     @property
     def base_point(self) -> Point:
-        """The base scenario as it is; its values are those its file gives (None: the rules' own)."""
-        return Point(BASE, {k: self.base_file.parameters.get(k) for k in self.varied})
+        """The base scenario as it is: nothing overridden."""
+        return Point(BASE, {})
+
+    def shown_values(self, point: Point) -> dict[str, Any]:
+        """The value of each varied parameter in a scenario: the point's, else (the base) the base file's (None:
+        the file does not set it, the rules' own values apply)."""
+        return {k: point.values.get(k, self.base_file.parameters.get(k)) for k in self.varied}
 
 
 def load_sweep(path: Path, rulebook: Rulebook) -> Sweep:

@@ -53,9 +53,7 @@ def sweep_inputs(path: Path) -> list[Path]:
 
 def per_structure_files(folder: Path, sweep: Sweep, inputs: list[Path]) -> dict[str, Path]:
     """The file of each scenario (and of the base) in --per-structure's folder, checked before anything runs."""
-    if folder.exists() and not folder.is_dir():
-        raise OutputRefused([Problem(str(folder), None, None, _("is a file: --per-structure takes a folder"))])
-    if not folder.parent.is_dir():
+    if not folder.parent.is_dir():  # (a file there is refused by the option itself)
         raise OutputRefused([Problem(str(folder), None, None, _("cannot write it: the folder {parent} does not "
                                                                 "exist").format(parent=folder.parent))])
     files = {name: folder / f"{name}.csv" for name in [sweep.base_point.name, *(p.name for p in sweep.points)]}

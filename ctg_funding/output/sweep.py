@@ -85,7 +85,7 @@ def _totals(totals: Totals) -> list[Decimal]:
 
 
 def _head(report: SweepReport, outcome: Outcome) -> list[Any]:
-    return [outcome.point.name, *(value_text(outcome.point.values.get(k)) for k in report.sweep.varied)]
+    return [outcome.point.name, *(value_text(v) for v in report.sweep.shown_values(outcome.point).values())]
 
 
 def summary_table(report: SweepReport) -> Table:
@@ -167,7 +167,7 @@ def _losses_json(outcome: Outcome, year: int | None = None) -> dict[str, int] | 
 
 
 def _outcome_json(report: SweepReport, o: Outcome, by_year: bool) -> dict[str, Any]:
-    out = {"name": o.point.name, "values": {k: _plain(o.point.values.get(k)) for k in report.sweep.varied},
+    out = {"name": o.point.name, "values": {k: _plain(v) for k, v in report.sweep.shown_values(o.point).items()},
            **_totals_json(o.totals), "balanced": o.balanced, "losses": _losses_json(o),
            "amount_per_unit": {f: {"structure_years": s.n, **{k: getattr(s, k) for k in STATS}}
                                for f in families(report) if (s := o.per_unit.get(f))},
