@@ -92,15 +92,15 @@ def sweep(sweep_file: Path, fmt: str, output: Path | None, year_text: str | None
     write one summary row per scenario: its values, envelope, allocated, released, the spread of amount per unit
     in each family, and how many structures lose more than 5% and 10% against the base scenario.
 
-    SWEEP is a sweep file (scenarios/*-sweep.yaml, see docs/sweeps.md): its `base` scenario file (relative to
+    SWEEP is a sweep file (scenarios/sweep-*.yaml, see docs/sweeps.md): its `base` scenario file (relative to
     the sweep file's folder) and, under `vary`, each parameter to vary with its values; every combination is
     run. The dataset is the base scenario's; the rules come from rules/*.yaml (or --rules DIR).
 
     \b
     Examples:
-      ctg sweep scenarios/cab-sweep.yaml --year 2026
-      ctg sweep scenarios/cab-sweep.yaml --format xlsx --output sweep.xlsx --per-structure sweep-structures
-      ctg sweep scenarios/cab-sweep.yaml --scheduler tcp://127.0.0.1:8786 --format json
+      ctg sweep scenarios/sweep-cab.yaml --year 2026
+      ctg sweep scenarios/sweep-cab.yaml --format xlsx --output sweep.xlsx --per-structure sweep-structures
+      ctg sweep scenarios/sweep-cab.yaml --scheduler tcp://127.0.0.1:8786 --format json
     """
     inputs = [*sweep_inputs(sweep_file), *rules_inputs(rules_dir)]
     check_output(output, inputs)

@@ -188,7 +188,7 @@ def test_the_sweep_json_of_the_example_is_plain_json(client, tmp_path):
     from ctg_funding.output.sweep import sweep_json
     from ctg_funding.output.writers import to_json
 
-    sweep = load_sweep(ROOT / "scenarios" / "cab-sweep.yaml", RULEBOOK)
+    sweep = load_sweep(ROOT / "scenarios" / "sweep-cab.yaml", RULEBOOK)
     report = run_sweep(client, sweep, [2026], "vector")
     data = json.loads(to_json(sweep_json(report, by_year=True)))
     assert [s["name"] for s in data["scenarios"]][:2] == ["base", "S01"]

@@ -118,7 +118,7 @@ def _totals(data: dict) -> dict[str, Decimal]:
 
 
 def test_the_example_sweep_in_every_format(scheduler, tmp_path):
-    example = str(ROOT / "scenarios" / "cab-sweep.yaml")
+    example = str(ROOT / "scenarios" / "sweep-cab.yaml")
     table = run("sweep", example, "--scheduler", scheduler, "--year", "2026", "--by-year")
     assert table.exit_code == 0, table.output
     assert "Sweep: CAB - EAJE method x EAJE floor x pilotage deadline" in table.output
@@ -140,7 +140,7 @@ def test_the_example_sweep_in_every_format(scheduler, tmp_path):
 
 
 def test_the_sweep_speaks_french(scheduler, tmp_path):
-    out = run("sweep", str(ROOT / "scenarios" / "cab-sweep.yaml"), "--scheduler", scheduler, "--year", "2026",
+    out = run("sweep", str(ROOT / "scenarios" / "sweep-cab.yaml"), "--scheduler", scheduler, "--year", "2026",
               "--lang", "fr")
     assert out.exit_code == 0, out.output
     assert "Balayage" in out.output and "perd > 5 %" in out.output and "médiane" in out.output
