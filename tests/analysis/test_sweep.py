@@ -5,6 +5,7 @@ cluster takes seconds to start, which tests/cli/test_sweep.py pays once)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -193,3 +194,20 @@ def test_the_sweep_json_of_the_example_is_plain_json(client, tmp_path):
     data = json.loads(to_json(sweep_json(report, by_year=True)))
     assert [s["name"] for s in data["scenarios"]][:2] == ["base", "S01"]
     assert data["scenarios"][0]["losses"] is None and data["scenarios"][1]["losses"] is not None
+
+
+def test_dated_values_vary_like_a_scenarios_and_losses_are_counted_over_the_years_and_in_each(client, tmp_path):
+    # The hand case over 2022-2023 (the CTG 2021-2025 covers both: the same envelope, 4,655.00, each year), the
+    # varied method historical in 2022 and per_unit from 2023: 2022 as the base, 2023 as per_unit above.
+    # In 2023: B, C and F lose more than 5%, B more than 10% (as above). Over the two years, against the base's
+    # 2 x its CEJ: A 2,000 -> 1,950 (2.5%), B 2,200 -> 2,050 (6.8%: more than 5%), C 2,100 -> 2,000 (4.8%),
+    # F 1,900 -> 1,805 (exactly 5%: not more), D gains: 1 structure loses more than 5%, none more than 10%.
+    base = write_case({**HAND_CASE, "years": [2022, 2023]}, tmp_path / "case")
+    dated = {dt.date(2022, 1, 1): "historical", dt.date(2023, 1, 1): "per_unit"}
+    sweep = load_sweep(write_sweep(tmp_path, base, {"redistribution.method": [dated]}), RULEBOOK)
+    (outcome,) = run_sweep(client, sweep, [2022, 2023], "vector").outcomes
+    assert outcome.losses_by_year == {2022: Losses(5, 0, 0), 2023: Losses(5, 3, 1)}
+    assert outcome.losses == Losses(5, 1, 0)
+    from ctg_funding.output.sweep import value_text
+
+    assert value_text(outcome.point.values["redistribution.method"]) == "2022-01-01: historical; 2023-01-01: per_unit"
