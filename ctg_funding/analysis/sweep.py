@@ -67,8 +67,7 @@ class Sweep:
     points: list[Point]
 
     def scenario_file(self, point: Point) -> ScenarioFile:
-        """The base scenario file with the point's parameters overriding its own."""
-        return self.base_file.model_copy(update={"parameters": {**self.base_file.parameters, **point.values}})
+        return with_values(self.base_file, point)
 
     @property
     def base_point(self) -> Point:
@@ -79,6 +78,11 @@ class Sweep:
         """The value of each varied parameter in a scenario: the point's, else (the base) the base file's (None:
         the file does not set it, the rules' own values apply)."""
         return {k: point.values.get(k, self.base_file.parameters.get(k)) for k in self.varied}
+
+
+def with_values(base_file: ScenarioFile, point: Point) -> ScenarioFile:
+    """The base scenario file with the point's values replacing its own values of those parameters."""
+    return base_file.model_copy(update={"parameters": {**base_file.parameters, **point.values}})
 
 
 def load_sweep(path: Path, rulebook: Rulebook) -> Sweep:

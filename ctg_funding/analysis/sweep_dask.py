@@ -19,7 +19,7 @@ from ..inputs.dataset import Dataset
 from ..rulebook import Rulebook
 from ..scenario.file import ScenarioFile, build_scenario
 from ..simulation import simulate
-from .sweep import Outcome, Point, Sweep, SweepReport, summarise
+from .sweep import Outcome, Point, Sweep, SweepReport, summarise, with_values
 
 CONNECT_TIMEOUT = "10s"
 
@@ -45,9 +45,9 @@ def run_point(shared: Shared, point: Point, base: Outcome | None, keep_amounts: 
     set_language(shared.language)
     if base is not None and base.problems:
         return Outcome(point)  # the base was refused: its problems are reported, nothing to compare with
-    sf = shared.base_file.model_copy(update={"parameters": {**shared.base_file.parameters, **point.values}})
     try:
-        scenario = build_scenario(sf, shared.dataset, shared.rulebook, shared.base_path)
+        scenario = build_scenario(with_values(shared.base_file, point), shared.dataset, shared.rulebook,
+                                  shared.base_path)
         result = simulate(scenario, shared.years, engine=shared.engine)
     except InputError as exc:
         return Outcome(point, problems=exc.problems)
