@@ -1,4 +1,4 @@
-"""The `ctg` command line: one click group (`main`), the commands (`commands`, `audit`) and what they share
+"""The `ctg` command line: one click group (`main`), the commands (`commands`, `audit`, `sweep`) and what they share
 (`options`). Commands parse, call and write; no rule or figure lives here."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import click
 
 from .audit import audit
 from .commands import compare, explain, generate, rules, simulate, validate
+from .sweep import sweep
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,7 +20,7 @@ def main() -> None:
     """
 
 
-for _command in (audit, compare, explain, generate, rules, simulate, validate):
+for _command in (audit, compare, explain, generate, rules, simulate, sweep, validate):
     main.add_command(_command)
 
 __all__ = ["main"]

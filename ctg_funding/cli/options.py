@@ -210,10 +210,10 @@ def write_output(fmt: str, output: Path | None, tables: list[writers.Table], dat
 
 
 @contextmanager
-def progress(quiet: bool, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A callback `(done, total)` that shows `label: i/n years` on stderr once a run has taken more than a
-    second, only on a terminal, never with --quiet (tqdm's delay and its off-terminal switch)."""
-    bar = tqdm(desc=label, unit="year", delay=1, disable=True if quiet else None, file=sys.stderr, leave=False)
+def progress(quiet: bool, label: str, unit: str = "year") -> Iterator[Callable[[int, int], None]]:
+    """A callback `(done, total)` that shows `label: i/n years` (or other units) on stderr once a run has taken
+    more than a second, only on a terminal, never with --quiet (tqdm's delay and its off-terminal switch)."""
+    bar = tqdm(desc=label, unit=unit, delay=1, disable=True if quiet else None, file=sys.stderr, leave=False)
     try:
         def update(done: int, total: int) -> None:
             bar.total = total

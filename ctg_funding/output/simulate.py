@@ -24,9 +24,14 @@ OUTSIDE_ENVELOPE = ("bonus_places_nouvelles", "plancher_alsh", "bonus_trajectoir
 
 def warning_texts(result: SimulationResult) -> list[str]:
     """The warnings in words; the territory is named when the dataset has several."""
-    several = len(result.scenario.dataset.territories) > 1
-    uncovered = {(w.year, w.territory) for w in result.warnings if w.kind == policy.CTG_OFF}
-    return [(f"{w.territory} " if several else "") + warning_text(w) for w in result.warnings
+    return warnings_in_words(result.warnings, len(result.scenario.dataset.territories) > 1)
+
+
+def warnings_in_words(warnings: list[Warning], several: bool) -> list[str]:
+    """Warnings in words, each with its territory when `several`; a family's envelope released whole is not
+    repeated in a territory-year that no CTG covers (its own warning says so)."""
+    uncovered = {(w.year, w.territory) for w in warnings if w.kind == policy.CTG_OFF}
+    return [(f"{w.territory} " if several else "") + warning_text(w) for w in warnings
             if not (w.kind == policy.RELEASED_WHOLE and (w.year, w.territory) in uncovered)]
 
 

@@ -18,6 +18,8 @@ COLUMNS = [
     N_("payments"), N_("findings"), N_("by code"), N_("envelope_left"), N_("code"), N_("note"), N_("explanation"),
     N_("structures"), N_("family or volet"), N_("ETP"), N_("file"), N_("row"), N_("column"), N_("id"), N_("kind"),
     N_("status"), N_("label"), N_("source"), N_("value"), N_("unit"), N_("since"), N_("envelope from"),
+    N_("losing > 5%"), N_("losing > 10%"), N_("structure-years"), N_("min"), N_("q1"), N_("median"), N_("q3"),
+    N_("max"), N_("warnings"), N_("base"),
 ]
 SHEETS = [
     N_("envelopes"), N_("by_family"), N_("by_commune"), N_("outside_envelope"), N_("released"), N_("allocations"),
@@ -32,6 +34,7 @@ PROVENANCE = [
     N_("engine"), N_("run on"), N_("A: scenario"), N_("A: scenario file"), N_("A: rules version"), N_("A: dataset"),
     N_("A: dataset sha256"), N_("A: years"), N_("A: engine"), N_("B: scenario"), N_("B: scenario file"),
     N_("B: rules version"), N_("B: dataset"), N_("B: dataset sha256"), N_("B: years"), N_("B: engine"),
+    N_("sweep"), N_("sweep file"), N_("base scenario"), N_("base scenario file"),
 ]
 ENVELOPE_WORDS = [N_("outside the envelope")]
 UNITS = [N_("EUR"), N_("EUR/ETP"), N_("EUR/hour"), N_("EUR/place"), N_("date"), N_("destination"),

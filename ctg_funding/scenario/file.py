@@ -180,9 +180,9 @@ def territory_overrides(territory: Territory, territory_file: str, rulebook: Rul
     return {base.name: base.overridden(((ALWAYS, territory.pilotage_deadline_year),), source, territory_file)}
 
 
-def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
-    """Read a scenario file and its dataset; raise InputError naming the file and entry for any problem."""
-    path = Path(path)
+def read_scenario_file(path: Path) -> ScenarioFile:
+    """A scenario file's shape checked (its keys and their types), before its dataset is read; raise InputError
+    naming the file and entry for any problem."""
     name = path.name
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, _("no such scenario file"))])
@@ -191,9 +191,15 @@ def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
         raise InputError([Problem(name, None, None, _("a scenario file is a mapping with the keys name, dataset and "
                                                       "years (and parameters, changes): see docs/scenarios.md"))])
     try:
-        sf = ScenarioFile.model_validate(data)
+        return ScenarioFile.model_validate(data)
     except ValidationError as exc:
         raise InputError(validation_problems(exc, name)) from None
+
+
+def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
+    """Read a scenario file and its dataset; raise InputError naming the file and entry for any problem."""
+    path = Path(path)
+    sf = read_scenario_file(path)
     dataset_path = (path.parent / sf.dataset).resolve()
     dataset = load_dataset(dataset_path, schema_of(rulebook))
     return build_scenario(sf, dataset, rulebook, path)
