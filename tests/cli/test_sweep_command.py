@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -61,9 +60,7 @@ VARY = {"redistribution.method": ["historical", "per_unit"], "pilotage.deadline_
 def test_the_sweep_runs_on_a_local_cluster_of_two_worker_processes(tmp_path):
     # The default: the command starts a LocalCluster of --workers processes on 127.0.0.1 and closes it.
     sweep = write_sweep(tmp_path, VARY)
-    start = time.perf_counter()
     out = run("sweep", str(sweep), "--workers", "2", "--year", "2026", "--format", "json", "-q")
-    elapsed = time.perf_counter() - start
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert [s["name"] for s in data["scenarios"]] == ["base", "S1", "S2", "S3", "S4"]
@@ -76,7 +73,6 @@ def test_the_sweep_runs_on_a_local_cluster_of_two_worker_processes(tmp_path):
     # pilotage funding, so less is released than under 2025 (the base's deadline).
     released = {s["name"]: Decimal(s["released"]) for s in data["scenarios"]}
     assert released["S2"] < released["S1"] == released["base"]
-    assert elapsed < 60, elapsed  # about 5 s here, on a machine busy with other work
 
 
 def test_per_structure_files_hold_each_structures_amounts_as_simulate_gives_them(scheduler, tmp_path):
