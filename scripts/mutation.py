@@ -157,6 +157,11 @@ KINDS = [
      "not"),
     (lambda old, new: _strip(old, r",? ?count=[\w.]+") == _strip(new, r",? ?count=[\w.]+") and "fromiter(" in old,
      "np.fromiter's count only preallocates: without it the array is the same, built from the same iterator"),
+    (lambda old, new: _strip(old, r",? ?dtype=(object|None)") == _strip(new, r",? ?dtype=(object|None)")
+     and "dtype=object" in old and ("np.array(" in old or "np.asarray(" in old),
+     "an array of Python objects: with Fractions, ints or None among its values numpy makes it an object array "
+     "whatever the dtype asked, and an array of str becomes a str array sized to its longest value, whose elements "
+     "read back (tolist, ==, indexing, pandas.factorize) as the same str"),
 ]
 
 
@@ -260,7 +265,8 @@ killed; a timeout counts as killed (mutmut's own score).
 
 Some kinds of mutant can change nothing, whatever the input; each is explained once in the script (KINDS) and its
 rows say so: `zip(..., strict=True)` made lax on sequences built from the same list, `sum(..., Fraction(0))`
-without its start, numpy's dtype=int64 and np.fromiter's count left out.
+without its start, numpy's dtype=int64 and np.fromiter's count left out, dtype=object left out of an array of
+Python objects.
 
 """
 

@@ -173,12 +173,10 @@ def _scale(values: Any) -> int:
     return 10**places
 
 
-def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Per contiguous group sums of an object (or int) array, one per group."""
-    if not len(starts):
-        return np.zeros(0, dtype=object)
-    sums = np.add.reduceat(values.astype(object), starts)
-    return np.where(sizes > 0, sums, 0)
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group sums of an object (or int) array, one per group. The groups are the runs that begin at `starts`
+    (`_group`: at least one, each non-empty), so reduceat's sums are exact as they are."""
+    return np.add.reduceat(values.astype(object), starts)
 
 
 def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cents: np.ndarray,
@@ -233,7 +231,7 @@ def _read_figures(gr: _Groups) -> None:
     for v in distinct:
         distinct[v] = int(v * gr.scale)
     gr.big_u = np.array([distinct[v] for v in unit_days], dtype=object)
-    gr.envelope = _group_sums(gr.a_cents, gr.starts, gr.sizes)
+    gr.envelope = _group_sums(gr.a_cents, gr.starts)
 
 
 def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[tuple[str, int], Base]) -> None:
@@ -286,7 +284,7 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
     hist_groups = np.flatnonzero(hist_g & ~gr.routed)
     den[hist_groups] = (obj(gr.yd) * scale)[gr.starts[hist_groups]]
     # per_unit
-    s_g = _group_sums(np.where(gr.elig, gr.big_u, 0), gr.starts, gr.sizes)
+    s_g = _group_sums(np.where(gr.elig, gr.big_u, 0), gr.starts)
     pu_groups = np.flatnonzero(~hist_g & ~gr.routed)
     whole = {}
     for g in pu_groups.tolist():
@@ -434,11 +432,11 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     renewed = np.array([p.renewed_from is not None for p in gr.policies], dtype=bool)[g_of]
     prorata = (gr.od > 0) & (gr.od < gr.yd)
     reason_code = pd.factorize(_objects(gr.reasons))[0]
-    combined = ((((((fired_code * 4 + method_code) * 2 + prorata) * 2 + am.floor_rows) * 2 + am.capped) * 2
-                 + gr.elig) * 2 + renewed) * (reason_code.max(initial=0) + 1) + reason_code
-    keys_u, first, inverse = np.unique(combined[rows], return_index=True, return_inverse=True)
+    keys = np.column_stack([fired_code, method_code, prorata, am.floor_rows, am.capped, gr.elig, renewed,
+                            reason_code])
+    _keys_u, first, inverse = np.unique(keys[rows], axis=0, return_index=True, return_inverse=True)
     rules_of = []
-    for k in range(len(keys_u)):
+    for k in range(len(first)):
         i = int(rows[first[k]])
         ev = evs[i]
         rules_of.append(policy.line_rules(ev, methods[g_of[i]], bool(gr.elig[i]), gr.reasons[i],
@@ -503,7 +501,7 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
         for year in np.unique(row_years).tolist():
             lo, hi = np.searchsorted(row_years, year, "left"), np.searchsorted(row_years, year, "right")
             out[year].lines.extend(lines[lo:hi])
-    allocated_g = _group_sums(np.where(live, cents[:gr.n], 0), gr.starts, gr.sizes)
+    allocated_g = _group_sums(np.where(live, cents[:gr.n], 0), gr.starts)
     rel_by_group: dict[int, list[int]] = defaultdict(list)
     for k, r in enumerate(items.rows):
         rel_by_group[r[0]].append(k)

@@ -33,6 +33,7 @@ A case:
           rules: {A: [R2.eaje, R3.historical]}   # the rules the line cites, in order
           trace: {A: [[historical, {cej: 1000}]]}   # the steps of `ctg explain` (allocation.trace), figures exact
           new_places_trace: {A: [...]}      # the same for the structure's R5 line
+          trajectoire_trace: {A: [...]}     # the same for the structure's R9 line
           new_places_rules: {A: [R5.new_places, R2.eaje]}   # the rules the R5 line cites
           parameters: {EAJE: [redistribution.method]}       # the parameters that decided a family's envelope
       error: "text"                     # instead of expect: the scenario must be refused with this text
@@ -229,6 +230,9 @@ def run_case(case: dict[str, Any], folder: Path, engine: str = "durable") -> Non
         for sid, steps in expect.get("new_places_trace", {}).items():
             [other] = explanation(result, sid, year)["other_lines"]
             assert_steps(other["trace"], steps, f"{year} {sid} new places trace")
+        for sid, steps in expect.get("trajectoire_trace", {}).items():
+            [other] = [o for o in explanation(result, sid, year)["other_lines"] if o["line"] == "bonus_trajectoire"]
+            assert_steps(other["trace"], steps, f"{year} {sid} trajectoire trace")
         for family, env in expect.get("envelopes", {}).items():
             e = next(x for x in result.envelopes if x.year == year and x.family == family)
             for key, value in env.items():  # euros with their two decimals, as every output writes them
