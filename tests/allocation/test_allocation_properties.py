@@ -137,7 +137,8 @@ def tied_cases(draw):
 def test_the_extra_cents_go_to_the_largest_remainders_ties_by_structure_id_on_either_engine(case):
     # R3 (docs/funding-rules.md, "Rounding"): every amount of a family-year, the structures' and those released to
     # the Caf, is rounded down to the cent, then the cents left go one by one to the largest remainders, ties
-    # broken by structure id. Checked on each engine from each amount's exact value, not against the other engine.
+    # broken by structure id, a structure's own amount before its released part. Checked on each engine from each
+    # amount's exact value, not against the other engine.
     for engine in ("durable", "vector"):
         with tempfile.TemporaryDirectory() as tmp:
             result = simulate(load_scenario(write_case(case, Path(tmp)), RULEBOOK), engine=engine)
@@ -146,9 +147,11 @@ def test_the_extra_cents_go_to_the_largest_remainders_ties_by_structure_id_on_ei
 
 
 def assert_largest_remainder(result, env, engine):
-    items = [(ln.structure_id, ln.exact, ln.amount) for ln in result.lines
+    # Each amount's place among equal remainders: its structure id, and a structure's own amount before its
+    # released part.
+    items = [((ln.structure_id, 0), ln.exact, ln.amount) for ln in result.lines
              if (ln.year, ln.family) == (env.year, env.family) and ln.line in ENVELOPE_LINES]
-    items += [(r.structure_id or "", r.exact, r.amount) for r in result.released
+    items += [((r.structure_id or "", 1), r.exact, r.amount) for r in result.released
               if (r.year, r.family) == (env.year, env.family) and r.destination == "caf"]
     down = [(exact * 100).numerator // (exact * 100).denominator for _k, exact, _a in items]
     extra = [int(amount * 100) - d for (_k, _e, amount), d in zip(items, down, strict=True)]
@@ -158,7 +161,7 @@ def assert_largest_remainder(result, env, engine):
     for i, (key_i, _e, _a) in enumerate(items):
         for j, (key_j, _e2, _a2) in enumerate(items):
             if extra[i] and not extra[j]:
-                # a cent never goes to a smaller remainder, nor, between equal remainders, to a larger id (the
-                # line and the released part of one structure share its id: either may take it)
-                assert remainder[i] > remainder[j] or (remainder[i] == remainder[j] and key_i <= key_j), \
+                # a cent never goes to a smaller remainder, nor, between equal remainders, to a larger id, nor
+                # to a structure's released part before its own amount
+                assert remainder[i] > remainder[j] or (remainder[i] == remainder[j] and key_i < key_j), \
                     (engine, items[i], items[j])
