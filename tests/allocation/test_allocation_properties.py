@@ -105,3 +105,63 @@ def test_largest_remainder_gives_the_cents_to_the_largest_remainders_ties_by_key
         for j in set(range(len(items))) - bumped:
             # a cent never goes to a smaller remainder, nor, between equal remainders, to the larger key
             assert remainder[i] > remainder[j] or (remainder[i] == remainder[j] and keys[i] < keys[j])
+
+
+@st.composite
+def tied_cases(draw):
+    """Small EAJE families of 2024 (366 days) made for ties. Under historical, most crèches close on 2024-07-02
+    (open 183 days, exactly half the year) with an odd number of cents of N-1 amount: each has a line and a
+    released part of x.xx5, and every remainder of the family is 0 or half a cent, so that the cut falls among
+    equal remainders, lines and released parts of different structures mixed. Under per_unit, equal places.
+    Ids in random order in the file, so that neither the file's order nor a line's position before the released
+    amounts says anything of the ids' order."""
+    n = draw(st.integers(2, 7))
+    ids = draw(st.permutations([f"S{i}" for i in range(n)]))
+    structures, cej = [], {}
+    for sid in ids:
+        s = {"id": sid, "type": "EAJE", "units": draw(st.sampled_from([10, 10, 20]))}
+        closed = draw(st.integers(0, 2)) > 0
+        if closed:
+            s["closed"] = "2024-07-02"
+        structures.append(s)
+        if closed or draw(st.booleans()):
+            cents = draw(st.integers(0, 49)) * 2 + 1 if closed else draw(st.integers(0, 99))
+            cej[sid] = f"{draw(st.integers(0, 3000))}.{cents:02d}"
+    method = draw(st.sampled_from(["historical", "historical", "per_unit"]))
+    return {"name": "ties", "structures": structures, "cej": cej, "years": [2024, 2024],
+            "parameters": {"redistribution.method": method}}
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tied_cases())
+def test_the_extra_cents_go_to_the_largest_remainders_ties_by_structure_id_on_either_engine(case):
+    # R3 (docs/funding-rules.md, "Rounding"): every amount of a family-year, the structures' and those released to
+    # the Caf, is rounded down to the cent, then the cents left go one by one to the largest remainders, ties
+    # broken by structure id, a structure's own amount before its released part. Checked on each engine from each
+    # amount's exact value, not against the other engine.
+    for engine in ("durable", "vector"):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = simulate(load_scenario(write_case(case, Path(tmp)), RULEBOOK), engine=engine)
+        for env in result.envelopes:
+            assert_largest_remainder(result, env, engine)
+
+
+def assert_largest_remainder(result, env, engine):
+    # Each amount's place among equal remainders: its structure id, and a structure's own amount before its
+    # released part.
+    items = [((ln.structure_id, 0), ln.exact, ln.amount) for ln in result.lines
+             if (ln.year, ln.family) == (env.year, env.family) and ln.line in ENVELOPE_LINES]
+    items += [((r.structure_id or "", 1), r.exact, r.amount) for r in result.released
+              if (r.year, r.family) == (env.year, env.family) and r.destination == "caf"]
+    down = [(exact * 100).numerator // (exact * 100).denominator for _k, exact, _a in items]
+    extra = [int(amount * 100) - d for (_k, _e, amount), d in zip(items, down, strict=True)]
+    assert set(extra) <= {0, 1}, (engine, items)
+    assert sum(int(a * 100) for _k, _e, a in items) == int(env.envelope * 100)
+    remainder = [exact * 100 - d for (_k, exact, _a), d in zip(items, down, strict=True)]
+    for i, (key_i, _e, _a) in enumerate(items):
+        for j, (key_j, _e2, _a2) in enumerate(items):
+            if extra[i] and not extra[j]:
+                # a cent never goes to a smaller remainder, nor, between equal remainders, to a larger id, nor
+                # to a structure's released part before its own amount
+                assert remainder[i] > remainder[j] or (remainder[i] == remainder[j] and key_i < key_j), \
+                    (engine, items[i], items[j])

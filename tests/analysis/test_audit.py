@@ -196,6 +196,49 @@ def test_envelope_exceeded(tmp_path):
                                         "destination": "caf"}]
 
 
+def test_an_exceeded_envelope_is_explained_by_the_cej_actions_that_make_it(tmp_path):
+    # R1: a CEJ action counts in the envelope from the year after its last year. EAJE-A has two actions, 1,000.00
+    # ending in 2021 and 700.00 ending in 2022; EAJE-B 3,000.00 ending in 2021. The 2022 EAJE envelope is
+    # 1,000.00 + 3,000.00 = 4,000.00 (A's 700.00 counts from 2023), all allocated: A 1,000.00, B 3,000.00.
+    # B paid 3,100.00: OVERPAID +100.00, and the family's 4,100.00 exceed the envelope by 100.00. The finding's
+    # explanation lists the two actions that make the 4,000.00, not the one still running in 2022.
+    case = {**WITHOUT_D, "cej": {"EAJE-A": [{"amount": "1000.00", "last_year": 2021},
+                                           {"amount": "700.00", "last_year": 2022}],
+                                 "EAJE-B": "3000.00"}}
+    code, data = audit_json(build(tmp_path, [DUE[0], (2022, "EAJE-B", BT, "3100.00")], case))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-B", BT, "OVERPAID", "3000.00", "3100.00", "100.00"),
+                           (2022, None, BT, "ENVELOPE_EXCEEDED", "4000.00", "4100.00", "100.00")]
+    explanation = data["findings"][1]["explanation"]
+    assert [(a["structure_id"], a["last_year"], a["amount"]) for a in explanation["cej_actions"]] == \
+        [("EAJE-A", 2021, "1000.00"), ("EAJE-B", 2021, "3000.00")]
+    assert explanation["steps"][0] == ("envelope EAJE 2022 = the N-1 amounts of the family's 2 CEJ actions = "
+                                       "€4,000.00 (R1.envelope)")
+
+
+def test_an_exceeded_envelope_sets_beside_each_structure_its_envelope_line_payments_only(tmp_path):
+    # EAJE-A grows from 10 to 12 places on 2022-01-01 in COM-A (tranche 2): 2 x 3,100 = 6,200.00 due on
+    # bonus_places_nouvelles (R5, outside the envelope), paid as due. Its bonus territoire is 1,000.00 due, 1,600.00
+    # paid: OVERPAID +600.00; the EAJE envelope lines were paid 1,600.00 + 3,000.00 = 4,600.00, 100.00 above the
+    # 4,500.00 envelope. The finding's table of structures counts the bonus territoire only: EAJE-A paid 1,600.00
+    # (not 7,800.00), EAJE-B 3,000.00; EAJE-D, closed, was paid nothing and is due nothing: not listed.
+    case = copy.deepcopy(CASE)
+    case["changes"] = [{"on": dt.date(2022, 1, 1), "structure": "EAJE-A", "units": 12}]
+    payments = [(2022, "EAJE-A", BT, "1600.00"), (2022, "EAJE-A", "bonus_places_nouvelles", "6200.00"), DUE[1]]
+    code, data = audit_json(build(tmp_path, payments, case))
+    assert code == 1
+    assert short(data) == [(2022, "EAJE-A", BT, "OVERPAID", "1000.00", "1600.00", "600.00"),
+                           (2022, None, BT, "ENVELOPE_EXCEEDED", "4500.00", "4600.00", "100.00")]
+    explanation = data["findings"][1]["explanation"]
+    assert explanation["paid_by_structure"] == [
+        {"structure_id": "EAJE-A", "expected": "1000.00", "paid": "1600.00", "difference": "600.00"},
+        {"structure_id": "EAJE-B", "expected": "3000.00", "paid": "3000.00", "difference": "0.00"}]
+    assert explanation["steps"][2:] == [
+        "paid to the family's structures on the bonus_territoire line: €4,600.00 (2 structures)",
+        "paid - envelope = €100.00 above the envelope",
+        "structures paid other than their amount: EAJE-A +€600.00"]
+
+
 def test_every_finding_says_what_was_paid_and_what_was_due_in_words(tmp_path):
     # EAJE-A paid 1,600.00 for 1,000.00 due; EAJE-B paid 2,000.00 + 500.00 (second instalment) = 2,500.00 for
     # 3,000.00; EAJE-D (closed) paid 500.00 for nothing; GHOST (no such structure) 300.00. The EAJE structures were

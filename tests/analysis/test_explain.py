@@ -123,3 +123,30 @@ def test_a_renewed_amount_names_the_year_and_the_amount_it_comes_from(tmp_path):
     for sid in RENEWAL["cej"]:
         a, b = (to_json(explain_json(explanation(results[e], sid, 2026))) for e in ("durable", "vector"))
         assert a == b, sid
+
+
+@pytest.mark.parametrize("engine", ["durable", "vector"])
+def test_a_renewed_amount_sets_beside_it_the_cej_actions_ended_before_the_year(tmp_path, engine):
+    # Two CTGs in one dataset (territories.csv): T1 (COM-A) 2021-2022, renewed to 2030; T2 (COM-OUT) 2021-2026, so
+    # the reader takes CEJ actions ending up to 2025 (T2's end year - 1). S, in T1, historical: one action of
+    # 1,000.00 ending in 2021 and one of 2,000.00 ending in 2024.
+    # 2023 and 2024 are in T1's renewal (R7): S's N-1 amount is what it was allocated in 2022, the base year: its
+    # CEJ amount then, the 2021 action only, 1,000.00.
+    # Beside it, the explanation gives its CEJ amount (R1: "A CEJ ending in 2021 counts from 2022"): in 2024 the
+    # action ending in 2024 does not count yet, 1,000.00; from 2025 it does, 1,000 + 2,000 = 3,000.00.
+    case = {"name": "renewal beside the CEJ", "years": [2024, 2025],
+            "parameters": {"redistribution.method": "historical"},
+            "structures": [{"id": "S", "type": "EAJE", "units": 10},
+                           {"id": "V", "type": "EAJE", "units": 10, "commune": "COM-OUT"}],
+            "cej": {"S": [{"amount": 1000, "last_year": 2021}, {"amount": 2000, "last_year": 2024}], "V": 500}}
+    scenario_path = write_case(case, tmp_path)
+    data = tmp_path / "data"
+    (data / "territory.yaml").unlink()
+    (data / "territories.csv").write_text(
+        "id,name,caf,start,end,pilotage_deadline_year,communes,renewals\n"
+        "T1,CTG 1,Caf,2021-01-01,2022-12-31,2025,COM-A,2030-12-31\n"
+        "T2,CTG 2,Caf,2021-01-01,2026-12-31,2025,COM-OUT,\n", encoding="utf-8")
+    result = simulate(load_scenario(scenario_path, RULEBOOK), engine=engine)
+    facts = {year: explanation(result, "S", year)["facts"] for year in (2024, 2025)}
+    assert [(f["n_minus_1"], f["n_minus_1_renewed_from"], f["cej_n_minus_1"]) for f in facts.values()] == [
+        ("1000.00", 2022, "1000.00"), ("1000.00", 2022, "3000.00")]

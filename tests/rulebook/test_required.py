@@ -64,6 +64,26 @@ def test_a_rulebook_without_a_parameter_the_program_reads_is_refused(tmp_path, n
         assert [p.message for p in missing] == [f"parameter {name} is missing: the program relies on it"]
 
 
+# Issue 14: each of these deleted from rules/ on its own must stop a command at load, naming where the rules were
+# read from and the id. Listed by hand, not read from rulebook.required, so that an id dropped from required.py
+# (the check that would then let the deletion through) is noticed too.
+DELETED = [("R3.largest_remainder", "rule"), ("R3.floor", "rule"), ("R2.pro_rata_temporis", "rule"),
+           ("R3.no_eligible_structure", "rule"), ("R3.released", "rule"), ("R3.weighted", "rule"),
+           ("R4.pilotage_kept", "rule"), ("R5.qpv_zrr_tranche_1", "rule"), ("audit.tolerance", "parameter")]
+
+
+@pytest.mark.parametrize(("name", "kind"), DELETED, ids=[n for n, _k in DELETED])
+def test_a_deleted_rule_or_parameter_stops_simulate_at_load_naming_the_folder_and_the_id(tmp_path, name, kind):
+    folder = copy_rules(tmp_path)
+    remove_item(folder, f"  - id: {name}" if kind == "rule" else f"  {name}:")
+    out = CliRunner().invoke(main, ["simulate", str(ROOT / "scenarios" / "cab-per-unit.yaml"), "--rules",
+                                    str(folder), "--year", "2026"])
+    assert out.exit_code == 2
+    assert "Traceback" not in out.output
+    assert f"ctg: 1 problem found:\n  {folder}, key {name}: {kind} {name} is missing: the program relies on it\n" \
+        in out.output
+
+
 def test_a_renamed_rule_is_refused_by_simulate_with_the_file_and_the_id(tmp_path):
     folder = copy_rules(tmp_path)
     path = file_defining(folder, "- id: R3.released\n")

@@ -1,16 +1,26 @@
 """Structure-years (and structure-days): the fast path for structures no change touches gives what the general path
-gives."""
+gives, and both say from which year a CEJ action is the structure's N-1 funding."""
 
 import datetime as dt
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.case_runner import write_case
 from support.strategies import examples
 
 from ctg_funding.inputs.dataset import Dataset
 from ctg_funding.inputs.model import Collectivite, Structure, Territory
-from ctg_funding.scenario.structure_years import _Context, _steady_day, _steady_years, _structure_year
+from ctg_funding.rulebook import load_rulebook
+from ctg_funding.scenario.file import load_scenario
+from ctg_funding.scenario.structure_years import (
+    _Context,
+    _steady_day,
+    _steady_years,
+    _structure_year,
+    first_days,
+    structure_years,
+)
 
 COLLS = {
     "A": Collectivite(id="A", name="A", kind="commune", signatory=True, tranche=2),
@@ -58,3 +68,21 @@ def test_a_steady_day_matches_the_general_path_over_one_day(opened, closed, unit
         slow = _structure_year(s, [], year, {"A"}, DATASET, acts.get(("S", year)), False, WHERE,
                                (day, day + dt.timedelta(days=1)))
         assert _steady_day(s, day, ctx, False, WHERE) == slow
+
+
+def test_a_cej_action_is_n_minus_1_from_the_year_after_its_last_year(tmp_path):
+    # R1: a CEJ action counts from the year after its `last_year` (docs/funding-rules.md: "A CEJ ending in 2021
+    # counts from 2022"). S and T each have one action ending in 2022; S has a scenario change (the general path),
+    # T none (the fast path). has_cej (the rules' "having CEJ funding in N-1") is false in 2022, the action's own
+    # last year, and true from 2023, in the structure-years of the years and on 1 January of each (first_days).
+    # U has no action at all: false every year.
+    case = {"name": "has_cej", "years": [2022, 2024], "parameters": {"redistribution.method": "historical"},
+            "structures": [{"id": "S", "type": "EAJE", "units": 10}, {"id": "T", "type": "EAJE", "units": 10},
+                           {"id": "U", "type": "EAJE", "units": 10}],
+            "changes": [{"on": dt.date(2023, 3, 1), "structure": "S", "units": 12}],
+            "cej": {"S": {"amount": 1000, "last_year": 2022}, "T": {"amount": 500, "last_year": 2022}}}
+    scenario = load_scenario(write_case(case, tmp_path), load_rulebook())
+    want = {("S", 2022): False, ("S", 2023): True, ("S", 2024): True, ("T", 2022): False, ("T", 2023): True,
+            ("T", 2024): True, ("U", 2022): False, ("U", 2023): False, ("U", 2024): False}
+    assert {(sy.structure.id, sy.year): sy.has_cej for sy in structure_years(scenario)} == want
+    assert {(sy.structure.id, sy.year): sy.has_cej for sy in first_days(scenario, [2022, 2023, 2024])} == want
