@@ -357,13 +357,10 @@ def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
             new = np.where(gap > 0, target * excess, above)
             rescale, am.den[g] = mult * excess, d1 * excess
         else:
+            # units > 0: a deficit needs a target above 0, hence an eligible row with units (as in exact)
             total, units = sum(scaled, 0), sum(gr.big_u[idx], 0)
-            if units:
-                new = np.array([total * int(u) for u in gr.big_u[idx]], dtype=object)
-                rescale, am.den[g] = mult * units, d1 * units
-            else:
-                new = np.zeros(len(idx), dtype=object)
-                rescale, am.den[g] = mult, d1
+            new = np.array([total * int(u) for u in gr.big_u[idx]], dtype=object)
+            rescale, am.den[g] = mult * units, d1 * units
             deficit, excess = am.floors[g]
             warnings[g] = Warning(gr.g_year[g], gr.g_fam[g], gr.g_terr[g], policy.FLOOR_UNMET, floor=pol.floor,
                                   deficit=deficit, excess=excess)
