@@ -149,8 +149,9 @@ def _historical(lines: list[Line], evs: Sequence[Any], rulebook: Rulebook, relea
 
 
 def full_year_units(line: Any) -> Fraction:
-    """Full-year units (before pro rata temporis), what caps are counted on."""
-    return line.units / line.share if line.share else Fraction(0)
+    """Full-year units (before pro rata temporis), what caps are counted on. Read for eligible lines only, which
+    are open at least one day: their share is above 0."""
+    return line.units / line.share
 
 
 def _weights(lines: list[Line], members: Sequence[Any], pol: FamilyPolicy, weights: Any) -> None:
