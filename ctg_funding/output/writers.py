@@ -11,15 +11,16 @@ import datetime as dt
 import io
 import json
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tabulate import tabulate
 
-from ..files import replacing, write_text
+from ..files import replacing, write_text, write_with
 from ..i18n import _, fmt_amount, fmt_date, fmt_fixed, fmt_number, language, yes_no
 from ..money import fmt_fraction, fmt_units
 
@@ -309,6 +310,16 @@ def _write_cell(sheet: Any, r: int, c: int, value: Any, kind: str, formats: dict
         sheet.write_string(r, c, " ".join(str(v) for v in value))
     else:
         sheet.write_string(r, c, str(value))
+
+
+def emit_with(write: Callable[[IO[str]], object], output: Path | None) -> None:
+    """Let `write` write to `output` (whole or not at all), or to the terminal."""
+    if output:
+        write_with(output, write)
+    else:
+        buffer = io.StringIO()
+        write(buffer)
+        emit(buffer.getvalue(), None)
 
 
 def emit(text: str, output: Path | None) -> None:

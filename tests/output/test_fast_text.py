@@ -1,0 +1,81 @@
+"""The national-scale writers take shortcuts (integer cents and units, a CSV written line by line): each gives
+the same text as the general path it replaces."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ctg_funding import i18n
+from ctg_funding.inputs.generate import generate
+from ctg_funding.money import fmt_cents, fmt_fraction, fmt_ratio, fmt_units, fmt_units_ratio
+from ctg_funding.output import simulate as simulate_out
+from ctg_funding.output.writers import CSV_DIALECTS, render_csv
+from ctg_funding.rulebook import load_rulebook
+from ctg_funding.scenario.file import load_scenario
+from ctg_funding.simulation import simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def reference_text(value: Fraction, places: int) -> str:
+    """fmt_fraction as it was written before the integer shortcut: Fraction's own rounding, half to even."""
+    scaled = round(Fraction(value) * 10**places)
+    sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
+    return sign + digits if not places else f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+integers = st.integers(min_value=-10**18, max_value=10**18)
+denominators = st.integers(min_value=1, max_value=10**12) | st.integers(min_value=-10**6, max_value=-1)
+
+
+@given(integers, denominators, st.integers(min_value=0, max_value=8))
+def test_a_ratio_is_written_as_its_fraction(num, den, places):
+    assert fmt_ratio(num, den, places) == reference_text(Fraction(num, den), places)
+    assert fmt_fraction(Fraction(num, den), places) == reference_text(Fraction(num, den), places)
+
+
+@given(integers, denominators)
+def test_units_from_their_integers_as_from_their_fraction(num, den):
+    text = reference_text(Fraction(num, den), 4)
+    assert fmt_units_ratio(num, den) == fmt_units(Fraction(num, den)) == (
+        text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+@given(integers)
+def test_cents_are_written_as_their_euros(cents):
+    assert fmt_cents(cents) == reference_text(Fraction(cents, 100), 2)
+
+
+@pytest.mark.parametrize("ties", [(1, 8), (3, 8), (5, 2), (-5, 2), (-1, 200), (1, 200), (3, 200), (-3, 200)])
+def test_halves_go_to_the_even_neighbour(ties):
+    assert fmt_ratio(*ties, 2) == reference_text(Fraction(*ties), 2)
+
+
+def _scenarios(tmp_path_factory):
+    out = [ROOT / "scenarios" / f"{name}.yaml" for name in ("cab-per-unit-floor", "cab-renewal-per-unit",
+                                                            "cab-trajectoire", "cab-closure")]
+    out.append(generate(tmp_path_factory.mktemp("generated"), 6, 300, seed=3))
+    return out
+
+
+@pytest.mark.parametrize("engine", ["durable", "vector"])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_allocation_csv_written_line_by_line_is_the_allocation_tables(engine, lang, tmp_path_factory):
+    rulebook = load_rulebook()
+    i18n.set_language(lang)
+    try:
+        for path in _scenarios(tmp_path_factory):
+            result = simulate(load_scenario(path, rulebook), engine=engine)
+            table = simulate_out.allocation_table(result)
+            for dialect in (None, *CSV_DIALECTS.values()):
+                out = io.StringIO()
+                simulate_out.write_allocations_csv(result, out, dialect)
+                assert out.getvalue() == render_csv(table, dialect), (path.name, dialect)
+    finally:
+        i18n.set_language("en")
