@@ -5,8 +5,9 @@
 Each interpreter runs (in one process, through click's test runner) `ctg simulate` on every scenarios/*.yaml with
 both engines, in every format (table, csv, json, xlsx) and both languages, a few `compare`, `audit`, `rules` and
 `validate` runs, and, with --dataset (a folder written by `ctg generate`, with its scenario.yaml), `simulate` on
-that dataset. Text outputs must be byte-identical, workbooks identical cell by cell (every sheet's values), and
-exit codes and stderr the same. Prints each difference; exits 1 if there is one.
+that dataset. Text outputs must be byte-identical, workbooks identical cell by cell (every sheet's values) and
+part by part (every file inside the workbook but its creation time), and exit codes and stderr the same. Prints
+each difference; exits 1 if there is one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,12 @@ def worker(folder: Path, dataset: Path | None) -> None:
         (folder / f"{name}.exit").write_text(f"{result.exit_code}\n{result.stderr.replace(str(folder), 'OUT')}")
 
 
+def _xlsx_parts(path: Path) -> dict[str, bytes]:
+    """A workbook's parts (sheets, styles...) but its creation time (docProps/core.xml)."""
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}
+
+
 def _xlsx_values(path: Path) -> list[tuple[str, list[tuple]]]:
     from openpyxl import load_workbook
 
@@ -98,6 +106,8 @@ def differences(a: Path, b: Path) -> list[str]:
             if va != vb:
                 where = next((f"sheet {sa[0]}" for sa, sb in zip(va, vb, strict=False) if sa != sb), "sheets")
                 out.append(f"{name}: cell values differ ({where})")
+            elif _xlsx_parts(pa) != _xlsx_parts(pb):
+                out.append(f"{name}: same cell values, but some part of the workbook differs")
         elif pa.read_bytes() != pb.read_bytes():
             out.append(f"{name}: bytes differ")
     return out

@@ -3,10 +3,15 @@ the same text as the general path it replaces."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
+from decimal import Decimal
+from enum import IntEnum, StrEnum
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,7 +20,8 @@ from ctg_funding import i18n
 from ctg_funding.inputs.generate import generate
 from ctg_funding.money import fmt_cents, fmt_fraction, fmt_ratio, fmt_units, fmt_units_ratio
 from ctg_funding.output import simulate as simulate_out
-from ctg_funding.output.writers import CSV_DIALECTS, render_csv
+from ctg_funding.output import writers
+from ctg_funding.output.writers import CSV_DIALECTS, Table, render_csv
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.simulation import simulate
@@ -79,3 +85,49 @@ def test_the_allocation_csv_written_line_by_line_is_the_allocation_tables(engine
                 assert out.getvalue() == render_csv(table, dialect), (path.name, dialect)
     finally:
         i18n.set_language("en")
+
+
+def _workbook_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}  # its creation time
+
+
+def test_rows_written_at_once_are_the_cells_xlsxwriter_writes(tmp_path, monkeypatch):
+    """Every kind of cell a table can hold, through RowsSheet.write_rows and through XlsxWriter cell by cell
+    (writers._write_cell, as every sheet was written before): the same workbook, part by part."""
+    class Kind(StrEnum):
+        A = "a kind"
+
+    class Count(IntEnum):
+        TWO = 2
+
+    rows = [
+        [2022, "S1", "Crèche « Les Lutins » & co <1>", True, ["R1", "R2"], Decimal("1234.50"), Fraction(1, 3), None],
+        [2023, "", " leading", False, [], Decimal("-0.01"), Fraction(-7, 2), 2.5],
+        [10**20, "trailing ", "tab\there", "_x0041_ escaped", "<r>rich</r>", Decimal("0.00"), Fraction(0), 0.1],
+        [dt.date(2024, 7, 1), dt.datetime(2024, 7, 1, 12, 30), "ctrl\x01char", "x" * 40000, Kind.A, Count.TWO,
+         np.int64(5), "line\nbreak"],
+        [None, None, None, None, None, None, None, None],
+        [0, "a > b & c", "=1+1", "1e5", "\u00a0nbsp", "ok", Fraction(10**12 + 1, 3), "last"],
+    ]
+    table = Table("t", ["year", "id", "name", "eligible", "rules", "amount", "rate", "other"], rows,
+                  money={"amount"}, kinds={"rate": "rate"}, sheet="sheet")
+    fast = tmp_path / "fast.xlsx"
+    writers.write_xlsx([table, table], fast, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
+
+    def cell_by_cell(sheet, t, bold, formats):
+        kinds = [t.kind(h) for h in t.headers]
+        for i, header in enumerate(t.headers):
+            width = max([len(header)] + [len(writers.cell_text(r[i], kinds[i])) for r in t.rows[:500]]) + 2
+            sheet.set_column(i, i, min(max(width, 8), 60))
+        sheet.write_row(0, 0, list(t.headers), bold)
+        for r, row in enumerate(t.rows, start=1):
+            for c, value in enumerate(row):
+                writers._write_cell(sheet, r, c, value, kinds[c], formats)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(t.rows), 1), len(t.headers) - 1)
+
+    monkeypatch.setattr(writers, "_write_sheet", cell_by_cell)
+    slow = tmp_path / "slow.xlsx"
+    writers.write_xlsx([table, table], slow, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
+    assert _workbook_parts(fast) == _workbook_parts(slow)
