@@ -196,8 +196,8 @@ def _uncovered(year: int, sys_: list[StructureYear], evaluations: dict[str, Eval
     so that the output says why nobody receives anything."""
     covered: dict[str, bool] = {}
     for sy in sys_:
-        off = required.CTG_NOT_IN_FORCE in evaluations[sy.id].fired
-        covered[sy.territory_id] = covered.get(sy.territory_id, False) or not off
+        if not covered.get(sy.territory_id):  # one structure that R1 let through is enough
+            covered[sy.territory_id] = required.CTG_NOT_IN_FORCE not in evaluations[sy.id].fired
     out = []
     for tid in sorted(t for t, c in covered.items() if not c):
         total = sum((e.envelope for e in envelopes if e.territory == tid), ZERO)
