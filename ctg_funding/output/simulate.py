@@ -51,15 +51,23 @@ def _per_unit(line: Any) -> Fraction | None:
     return Fraction(line.cents * line.units_den, 100 * line.units_num) if line.units_num else None
 
 
-_ORDER = attrgetter("year", "structure_id")
+_BY_STRUCTURE = attrgetter("structure_id")
 
 
 def _allocation_lines(result: SimulationResult) -> Iterator[tuple[Any, Any, str]]:
     """Each line in the order the outputs show them (by year, then structure id; a structure's lines in the order
     they were computed), with its structure and the manager it had that year."""
+    by_year: dict[int, list[Any]] = {}
+    for ln in result.lines:  # one sort by id per year: no (year, id) tuple per line
+        by_year.setdefault(ln.year, []).append(ln)
     structures, sys_ = result.scenario.structures, result.structure_years
-    for ln in sorted(result.lines, key=_ORDER):
-        yield ln, structures[ln.structure_id], sys_[f"{ln.structure_id}|{ln.year}"].structure.manager_id
+    # A structure no scenario change touches keeps its manager all along; the others' is that year's.
+    changed = {change.structure for change in result.scenario.changes}
+    for year in sorted(by_year):
+        for ln in sorted(by_year[year], key=_BY_STRUCTURE):
+            sid = ln.structure_id
+            s = structures[sid]
+            yield ln, s, (sys_[f"{sid}|{year}"].structure.manager_id if sid in changed else s.manager_id)
 
 
 class _RateTexts:

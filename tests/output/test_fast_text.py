@@ -131,3 +131,30 @@ def test_rows_written_at_once_are_the_cells_xlsxwriter_writes(tmp_path, monkeypa
     slow = tmp_path / "slow.xlsx"
     writers.write_xlsx([table, table], slow, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
     assert _workbook_parts(fast) == _workbook_parts(slow)
+
+
+def test_the_manager_of_each_year_when_a_change_sets_it(tmp_path):
+    """The allocation rows name the manager a structure had that year: its own, or the one a change set."""
+    scenario = tmp_path / "manager.yaml"
+    scenario.write_text(f"""name: manager changes
+dataset: {ROOT / "data" / "cab"}
+years: [2022, 2026]
+parameters: {{redistribution.method: per_unit, ctg.renewed_until: 2030-12-31}}
+changes:
+  - {{on: 2024-01-01, structure: EAJE-BSM-CELESTINE, manager: CSE-SAINT-MARTIN-BOULOGNE}}
+  - {{on: 2025-07-01, structure: ALSH-BAINCTHUN-EXTRA, manager: OMJ-OUTREAU}}
+""")
+    for engine in ("durable", "vector"):
+        result = simulate(load_scenario(scenario, load_rulebook()), engine=engine)
+        rows = simulate_out.allocation_rows(result)
+        assert len(rows) == len(result.lines)
+        for row in rows:
+            sy = result.structure_years[f"{row['structure_id']}|{row['year']}"]
+            assert row["manager_id"] == sy.structure.manager_id
+        managers = {(r["structure_id"], r["year"]): r["manager_id"] for r in rows}
+        assert managers[("EAJE-BSM-CELESTINE", 2023)] == "BOULOGNE-SUR-MER"
+        assert managers[("EAJE-BSM-CELESTINE", 2024)] == "CSE-SAINT-MARTIN-BOULOGNE"
+        assert managers[("ALSH-BAINCTHUN-EXTRA", 2024)] == "BAINCTHUN"
+        assert managers[("ALSH-BAINCTHUN-EXTRA", 2026)] == "OMJ-OUTREAU"
+        keys = [(r["year"], r["structure_id"]) for r in rows]
+        assert keys == sorted(keys)
