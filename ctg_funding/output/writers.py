@@ -290,9 +290,12 @@ def _write_sheet(sheet: Any, t: Table, bold: Any, formats: dict[str, Any]) -> No
         width = max([len(_(header))] + [len(cell_text(r[i], kinds[i])) for r in t.rows[:500]]) + 2
         sheet.set_column(i, i, min(max(width, 8), 60))
     sheet.write_row(0, 0, [_(h) for h in t.headers], bold)
-    # Row by row in one piece (output/xlsx_rows.py): the cells _write_cell would write, five times faster.
-    sheet.write_rows(1, t.rows, [formats.get(k, formats["units"]) for k in kinds], yes_no, _as_number,
+    # Each row in one piece (output/xlsx_rows.py): the cells _write_cell would write, five times faster; the last
+    # row through _write_cell, which XlsxWriter keeps until the workbook is closed (so the file is the same).
+    sheet.write_rows(1, t.rows[:-1], [formats.get(k, formats["units"]) for k in kinds], yes_no, _as_number,
                      formats["date"])
+    for c, value in enumerate(t.rows[-1] if t.rows else []):
+        _write_cell(sheet, len(t.rows), c, value, kinds[c], formats)
     sheet.freeze_panes(1, 0)
     if t.headers:
         sheet.autofilter(0, 0, max(len(t.rows), 1), len(t.headers) - 1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -32,16 +32,22 @@ _XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 class RowsSheet(Worksheet):
     """A worksheet that can also take whole rows at once (constant-memory workbooks only)."""
 
-    def write_rows(self, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[Any],
+    def write_rows(self, first_row: int, rows: Sequence[Sequence[Any]], formats: Sequence[Any],
                    text: Callable[[Any], str], as_number: Callable[[Any], float], date_format: Any) -> int:
         """Write `rows` from `first_row` on, column c with number format `formats[c]`, as writers._write_cell
         writes each cell: None and "" left empty, booleans as `text` gives them, lists as their items joined by
         spaces, Decimal, Fraction and int as the double `as_number` gives (float(value) for an int or a Decimal,
         float(Decimal(numerator) / Decimal(denominator)) for a Fraction), str as inline strings, dates with
-        `date_format`. Returns the number of rows written."""
+        `date_format`. Returns the number of rows written.
+
+        XlsxWriter keeps a sheet's last row until the workbook is closed, and numbers each format at its first use
+        in a written row: for the same file, the caller writes a table's last row through XlsxWriter itself."""
+        if not rows:
+            return 0
         self._write_single_row(first_row)  # what is pending above (the header) goes first
         refs = [xl_col_to_name(c) for c in range(len(formats))]
-        styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats]
+        # A format's index is given at its first use, as XlsxWriter does (the styles part stays the same).
+        styles: list[str | None] = [None] * len(formats)
         strings: dict[str, str | None] = {}  # a text that repeats (a type, a family, rules) checked once
         write = self.fh.write
         row_num, last_col = first_row - 1, 0
@@ -51,11 +57,15 @@ class RowsSheet(Worksheet):
             filled = -1  # the last column written in this row
             for c, value in enumerate(row):
                 cls = value.__class__
-                if cls is int or cls is Decimal:
-                    parts.append(f'<c r="{refs[c]}{r}"{styles[c]}><v>{float(value):.16G}</v></c>')
-                elif cls is Fraction:
-                    number = float(_DECIMAL(value.numerator) / _DECIMAL(value.denominator))
-                    parts.append(f'<c r="{refs[c]}{r}"{styles[c]}><v>{number:.16G}</v></c>')
+                if cls is int or cls is Decimal or cls is Fraction:
+                    if cls is Fraction:
+                        number = float(_DECIMAL(value.numerator) / _DECIMAL(value.denominator))
+                    else:
+                        number = float(value)
+                    style = styles[c]
+                    if style is None:
+                        style = styles[c] = _style(formats[c])
+                    parts.append(f'<c r="{refs[c]}{r}"{style}><v>{number:.16G}</v></c>')
                 elif value is None:
                     continue
                 else:
@@ -85,7 +95,7 @@ class RowsSheet(Worksheet):
             self._check_dimensions(first_row, 0)
             self._check_dimensions(row_num, last_col)
             self.previous_row = row_num
-        return row_num - first_row + 1
+        return len(rows)
 
     def _cell(self, value: Any, number_format: Any, date_format: Any, as_number: Callable[[Any], float]) -> Any:
         """The record XlsxWriter's write_datetime, write_number or write_string keeps for this cell, as
@@ -100,6 +110,11 @@ class RowsSheet(Worksheet):
                                 "option")
             return CellNumberTuple(number, number_format)
         return CellStringTuple(_truncated(str(value)), None)
+
+
+def _style(cell_format: Any) -> str:
+    """The style attribute of a cell in this format."""
+    return f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
 
 
 def _inline(text: str) -> str | None:

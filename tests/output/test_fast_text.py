@@ -112,8 +112,12 @@ def test_rows_written_at_once_are_the_cells_xlsxwriter_writes(tmp_path, monkeypa
     ]
     table = Table("t", ["year", "id", "name", "eligible", "rules", "amount", "rate", "other"], rows,
                   money={"amount"}, kinds={"rate": "rate"}, sheet="sheet")
+    # Formats are numbered at their first use: a text column first, a percent column before a money one.
+    pivot = Table("p", ["key", "pct", "total"], [["x", None, Decimal("1.00")], ["y", 12.5, None]],
+                  money={"total"}, kinds={"pct": "percent"}, sheet="pivot")
+    tables = [pivot, table, table]
     fast = tmp_path / "fast.xlsx"
-    writers.write_xlsx([table, table], fast, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
+    writers.write_xlsx(tables, fast, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
 
     def cell_by_cell(sheet, t, bold, formats):
         kinds = [t.kind(h) for h in t.headers]
@@ -129,7 +133,7 @@ def test_rows_written_at_once_are_the_cells_xlsxwriter_writes(tmp_path, monkeypa
 
     monkeypatch.setattr(writers, "_write_sheet", cell_by_cell)
     slow = tmp_path / "slow.xlsx"
-    writers.write_xlsx([table, table], slow, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
+    writers.write_xlsx(tables, slow, [("scenario", "s"), ("run on", dt.date(2026, 1, 1))])
     assert _workbook_parts(fast) == _workbook_parts(slow)
 
 
