@@ -1,5 +1,5 @@
-"""National scale: both engines on the CAB, the vector engine on 60,000 structures and 1,000 territories over
-10 years, the durable engine on 5,000 structures, and the durable engine's memory over repeated runs.
+"""Both engines on the CAB, the durable engine on 5,000 structures, and the durable engine's memory over repeated
+runs (the vector engine on 60,000 structures, stage by stage and end to end: test_bench_end_to_end.py).
 
 Run: python -m pytest benchmarks --benchmark-only
 Peak memory (ru_maxrss of the process, in MB) and structure-years per second are in each benchmark's extra_info
@@ -52,18 +52,6 @@ def test_cab_2022_2030(benchmark, engine):
     result = benchmark(simulate, scenario, engine=engine)
     _record(benchmark, result, started)
     assert all(e.balanced for e in result.envelopes)
-
-
-def test_national_vector_60000_structures_1000_territories_10_years(benchmark, tmp_path_factory):
-    t = time.perf_counter()
-    scenario = _scenario(tmp_path_factory, 1000, 60_000)
-    benchmark.extra_info["generate_and_load_s"] = round(time.perf_counter() - t, 1)
-    started = time.perf_counter()
-    result = benchmark.pedantic(simulate, args=(scenario,), kwargs={"engine": "vector"}, rounds=1, iterations=1)
-    _record(benchmark, result, started)
-    assert len(result.structure_years) == 600_000
-    assert all(e.balanced for e in result.envelopes)
-    assert peak_rss_mb() < 2048
 
 
 def test_durable_5000_structures_10_years(benchmark, tmp_path_factory):

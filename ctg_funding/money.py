@@ -35,16 +35,43 @@ def round_cents(exact: Fraction) -> Decimal:
 def fmt_fraction(value: Fraction, places: int = 2) -> str:
     """An exact figure written with `places` decimals, rounded half to even, however large or small (integer
     arithmetic: no Decimal context can overflow)."""
-    scaled = round(Fraction(value) * 10**places)  # Fraction rounds half to even, exactly
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
+    return fmt_ratio(value.numerator, value.denominator, places)
+
+
+def fmt_ratio(num: int, den: int, places: int = 2) -> str:
+    """num / den (den not 0) written as `fmt_fraction` writes it, from the two integers: no Fraction is made (at
+    national scale there are millions of figures to write)."""
+    if den < 0:
+        num, den = -num, -den
+    scaled, rest = divmod(num * 10**places, den)
+    twice = 2 * rest  # round half to even, as Fraction.__round__
+    if twice > den or (twice == den and scaled & 1):
+        scaled += 1
     sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
     if not places:
         return sign + digits
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
+def fmt_cents(cents: int) -> str:
+    """Integer cents written as `fmt_fraction` writes the euros they make (two decimals)."""
+    if cents < 0:
+        return "-" + fmt_cents(-cents)
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def fmt_units(value: Fraction) -> str:
     """Units for people: up to 4 decimals, trailing zeros dropped."""
-    text = fmt_fraction(value, 4)
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
+    return fmt_units_ratio(value.numerator, value.denominator)
+
+
+def fmt_units_ratio(num: int, den: int) -> str:
+    """num / den units as `fmt_units` writes them."""
+    text = fmt_ratio(num, den, 4)
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -16,6 +15,7 @@ from .allocation.plancher import PlancherLine, plancher_lines
 from .allocation.renewal import Base
 from .allocation.results import Envelope, Line, Released, Warning, YearResult
 from .allocation.trajectoire import Growth, eligible_places, growth_of, payment_year, trajectoire_lines
+from .collector import gc_paused
 from .engine import Evaluation, evaluate
 from .engine.compile import compile_rulebook, params_used
 from .errors import InputError, Problem
@@ -139,17 +139,8 @@ def simulate(scenario: Scenario, years: list[int] | None = None, engine: str = "
 
 def _simulate_gc(scenario: Scenario, years: list[int] | None, engine: str,
                  progress: Callable[[int, int], None] | None) -> SimulationResult:
-    if engine != "vector":
+    with gc_paused(engine == "vector"):
         return _simulate(scenario, years, engine, progress)
-    # At national scale the run creates millions of small objects and no reference cycle: the cyclic garbage
-    # collector would scan them again and again for nothing (about a third of the run, measured).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _simulate(scenario, years, engine, progress)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
@@ -205,8 +196,8 @@ def _uncovered(year: int, sys_: list[StructureYear], evaluations: dict[str, Eval
     so that the output says why nobody receives anything."""
     covered: dict[str, bool] = {}
     for sy in sys_:
-        off = required.CTG_NOT_IN_FORCE in evaluations[sy.id].fired
-        covered[sy.territory_id] = covered.get(sy.territory_id, False) or not off
+        if not covered.get(sy.territory_id):  # one structure that R1 let through is enough
+            covered[sy.territory_id] = required.CTG_NOT_IN_FORCE not in evaluations[sy.id].fired
     out = []
     for tid in sorted(t for t, c in covered.items() if not c):
         total = sum((e.envelope for e in envelopes if e.territory == tid), ZERO)

@@ -46,11 +46,11 @@ def new_places_lines(year: int, sys_: Sequence[Any], evaluations: Mapping[str, A
         ev = evaluations[sy.id]
         if required.NEW_PLACES not in ev.fired or not ev.eligible:
             continue
-        places = Fraction(sy.unit_days) / sy.year_days
         before = places_n1.get(sy.structure.id, Fraction(0))
-        new = places - before
-        if new <= 0:
-            continue
+        num, den = sy.unit_days.as_integer_ratio()
+        if num * before.denominator <= before.numerator * den * sy.year_days:
+            continue  # no more places than in N-1 (compared in integers: most crèches do not grow)
+        new = Fraction(num, den * sy.year_days) - before
         commune = collectivites[sy.structure.commune_id]
         qpv = commune.qpv_zrr
         tranche = 1 if qpv else (commune.tranche or 3)

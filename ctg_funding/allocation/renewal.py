@@ -86,7 +86,7 @@ def rounds(bases: Mapping[Key, Base]) -> list[set[Key]]:
 def allocated_cents(lines: Iterable[Any]) -> dict[tuple[str, int], int]:
     """What each structure was allocated on its envelope line in a year, in cents: (structure id, year) -> cents.
     The amounts released to the Caf are in no line, so they are not carried into a renewal."""
-    return {(ln.structure_id, ln.year): int(ln.amount * 100) for ln in lines if ln.line in ENVELOPE_LINES}
+    return {(ln.structure_id, ln.year): ln.cents for ln in lines if ln.line in ENVELOPE_LINES}
 
 
 def n1_cents(rows: Sequence[Any], cej: Sequence[Any], bases: Mapping[Key, Base],

@@ -457,16 +457,24 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
     renewed_col = np.array([p.renewed_from for p in gr.policies] + [None], dtype=object)[:-1][g_rows]
     columns = (
-        pick(gr.years).tolist(), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
+        _shared(pick(gr.years).tolist()), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
         [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), pick(_objects(gr.reasons)).tolist(),
         _line_rules(gr, am, rows), methods[g_rows].tolist(), np.where(pu, ONE, None).tolist(),
         np.where(pu, rate_col, None).tolist(), pick(am.capped).tolist(),
-        pick(gr.big_u).tolist(), (pick(gr.yd) * gr.scale).tolist(), pick(gr.a_cents).tolist(),
-        pick(am.num).tolist(), (am.den * 100)[g_rows].tolist(), cents[:gr.n][rows].tolist(), pick(gr.od).tolist(),
-        pick(gr.yd).tolist(), pick(am.base_num).tolist(), (am.base_den * 100)[g_rows].tolist(),
-        pick(cap_col).tolist(), renewed_col.tolist(),
+        pick(gr.big_u).tolist(), _shared((pick(gr.yd) * gr.scale).tolist()), _shared(pick(gr.a_cents).tolist()),
+        pick(am.num).tolist(), (am.den * 100)[g_rows].tolist(), cents[:gr.n][rows].tolist(),
+        _shared(pick(gr.od).tolist()), _shared(pick(gr.yd).tolist()), pick(am.base_num).tolist(),
+        (am.base_den * 100)[g_rows].tolist(), pick(cap_col).tolist(), renewed_col.tolist(),
     )
     return list(map(PackedLine._make, zip(*columns, strict=True)))
+
+
+def _shared(values: list[Any]) -> list[Any]:
+    """The same values, equal ones as one object: tolist() of an integer array makes one Python int per line (ints
+    above 256 are not cached), 32 bytes each, 600,000 times, for columns of few distinct values (years, days) or
+    that repeat from year to year (N-1 amounts). Object arrays already hold shared ints (one per group)."""
+    seen: dict[Any, Any] = {}
+    return [seen.setdefault(v, v) for v in values]
 
 
 def _objects(values: list[Any]) -> np.ndarray:

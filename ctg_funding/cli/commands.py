@@ -13,6 +13,7 @@ import click
 
 from ..analysis.compare import VIEWS, compare_views, envelope_totals
 from ..analysis.explain import explanation
+from ..collector import gc_paused
 from ..errors import InputError, Problem
 from ..i18n import _
 from ..inputs.dataset import load_dataset
@@ -23,7 +24,7 @@ from ..output import writers
 from ..output.explain import explain_json, explain_text
 from ..output.rules import rules_tables
 from ..scenario.file import load_scenario, schema_of
-from ..simulation import choose_engine
+from ..simulation import SimulationResult, choose_engine
 from ..simulation import simulate as run
 from .options import (
     Presentation,
@@ -108,12 +109,19 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
     sc = load_scenario(scenario, load_rules(rules_dir))
     report_warnings([sc.dataset], strict)
     years = parse_years(year_text, sc.years)
-    with progress(quiet, "simulate") as step:
-        result = run(sc, years, engine=choose_engine(sc, years, engine), progress=step)
-    tables = simulate_out.simulate_tables(result)
-    write_output(fmt, output, tables, simulate_out.simulate_json(result),
-                 csv_table=next(t for t in tables if t.sheet == "allocations"),
-                 provenance=simulate_out.provenance_rows(result), how=Presentation(csv_dialect, wide))
+    engine = choose_engine(sc, years, engine)
+    with gc_paused(engine == "vector"):  # through the outputs too: the run's objects stay until the end
+        with progress(quiet, "simulate") as step:
+            result = run(sc, years, engine=engine, progress=step)
+        write_simulation(result, fmt, output, Presentation(csv_dialect, wide))
+
+
+def write_simulation(result: SimulationResult, fmt: str, output: Path | None, how: Presentation) -> None:
+    """A run written in the format asked; only what the format needs is made (the CSV is the allocation table,
+    written line by line)."""
+    write_output(fmt, output, lambda: simulate_out.simulate_tables(result), lambda: simulate_out.simulate_json(result),
+                 provenance=simulate_out.provenance_rows(result), how=how,
+                 csv_writer=lambda f, dialect: simulate_out.write_allocations_csv(result, f, dialect))
 
 
 @click.command()

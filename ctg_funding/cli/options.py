@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn, TypeVar
 
 import click
 from tqdm import tqdm
@@ -25,6 +25,9 @@ from ..rulebook import Rulebook, default_rules_dir, load_rulebook
 from ..strict_yaml import load_yaml
 
 YEAR_BOUNDS = (2000, 2100)
+
+T = TypeVar("T")
+Lazy = T | Callable[[], T]  # a value, or a function that makes it when it is needed
 
 
 _INTERRUPTED = threading.Event()
@@ -189,24 +192,32 @@ class Presentation:
     wide: bool = False
 
 
-def write_output(fmt: str, output: Path | None, tables: list[writers.Table], data: dict[str, Any],
+def write_output(fmt: str, output: Path | None, tables: Lazy[list[writers.Table]], data: Lazy[dict[str, Any]],
                  csv_table: writers.Table | None = None, provenance: list[tuple[str, Any]] | None = None,
-                 how: Presentation | None = None) -> None:
-    """Write a command's result in the format asked, to --output or the terminal."""
+                 how: Presentation | None = None,
+                 csv_writer: Callable[[IO[str], writers.CsvDialect | None], None] | None = None) -> None:
+    """Write a command's result in the format asked, to --output or the terminal. `tables` and `data` may be
+    given as functions that make them: only what the format needs is then made (the tables for table and xlsx,
+    the data for json); `csv_writer`, when given, writes the CSV itself, line by line."""
     how = how or Presentation()
     if fmt == "json":
-        writers.emit(writers.to_json(data), output)
+        writers.emit(writers.to_json(data() if callable(data) else data), output)
     elif fmt == "csv":
         dialect = writers.CSV_DIALECTS[how.csv_dialect] if how.csv_dialect else None
-        writers.emit(writers.render_csv(csv_table or tables[0], dialect), output)
+        if csv_writer is not None:
+            writers.emit_with(lambda f: csv_writer(f, dialect), output)
+            return
+        table = csv_table or (tables() if callable(tables) else tables)[0]
+        writers.emit(writers.render_csv(table, dialect), output)
     elif fmt == "xlsx":
         if output is None:
             raise InputError([Problem("--output", None, None,
                                       _("--format xlsx writes a file: give --output FILE.xlsx"))])
-        writers.write_xlsx(tables, output, provenance)
+        writers.write_xlsx(tables() if callable(tables) else tables, output, provenance)
         click.echo(_("wrote {path}").format(path=output), err=True)
     else:
-        writers.emit(writers.render_tables(tables, None if how.wide else writers.TERMINAL_WIDTH), output)
+        writers.emit(writers.render_tables(tables() if callable(tables) else tables,
+                                           None if how.wide else writers.TERMINAL_WIDTH), output)
 
 
 @contextmanager

@@ -15,6 +15,12 @@ from ..money import CENT
 
 _NUMBER = re.compile(r"^[+-]?\d{1,15}([.,]\d+)?$", re.ASCII)  # at most 15 integer digits: Decimal rounds past 28
 _SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d)")  # thousands separators of French exports
+# Compiled once: a national dataset has hundreds of thousands of cells to check.
+_INT = re.compile(r"[+-]?\d{1,15}", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00)?")
+_FRENCH_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+_ID_SEPARATOR = re.compile(r"[;,]")
 _TRUE = {"true", "vrai", "oui", "yes", "1"}
 _FALSE = {"false", "faux", "non", "no", "0"}
 
@@ -49,7 +55,7 @@ def parse_int(text: str, *, low: int | None = None, high: int | None = None) -> 
     raw = text.strip()
     if raw.endswith(".0"):  # spreadsheets write whole numbers as 2021.0
         raw = raw[:-2]
-    if not re.fullmatch(r"[+-]?\d{1,15}", raw, re.ASCII):  # int() refuses more than 4300 digits
+    if not _INT.fullmatch(raw):  # int() refuses more than 4300 digits
         raise CellError(_("expected a whole number, got {text!r}").format(text=text))
     value = int(raw)
     if low is not None and value < low or high is not None and value > high:
@@ -71,11 +77,11 @@ def parse_date(text: str) -> dt.date:
     """ISO dates (2024-07-01), French dates (01/07/2024), or a spreadsheet's date-time at midnight."""
     raw = text.strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        if _ISO_DATE.fullmatch(raw):
             return dt.date.fromisoformat(raw)
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00)?", raw):
+        if _ISO_MIDNIGHT.fullmatch(raw):
             return dt.date.fromisoformat(raw[:10])
-        if re.fullmatch(r"\d{2}/\d{2}/\d{4}", raw):
+        if _FRENCH_DATE.fullmatch(raw):
             day, month, year = raw.split("/")
             return dt.date(int(year), int(month), int(day))
     except ValueError as exc:
@@ -88,7 +94,7 @@ def parse_id_list(text: str) -> tuple[str, ...]:
     raw = text.strip()
     if raw in ("", "[]"):
         return ()
-    parts = [p.strip() for p in re.split(r"[;,]", raw)]
+    parts = [p.strip() for p in _ID_SEPARATOR.split(raw)]
     if any(not p for p in parts):
         raise CellError(_("empty id in list {text!r}; separate ids with ';'").format(text=text))
     return tuple(parts)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..collector import gc_paused
 from ..errors import InputError, Problem
 from ..files import decode
 from ..i18n import _
@@ -166,7 +167,11 @@ def _territories(checker: Checker, found: _Files, collectivites: dict[str, Colle
 
 def load_dataset(path: str | Path, schema: Schema) -> Dataset:
     """Read and check a dataset folder (or .xlsx workbook); raise InputError listing every problem."""
-    path = Path(path)
+    with gc_paused():  # a row's cells, values and model: millions of objects at national scale, no cycle
+        return _load_dataset(Path(path), schema)
+
+
+def _load_dataset(path: Path, schema: Schema) -> Dataset:
     checker = Checker()
     if path.is_file() and path.suffix.lower() == ".xlsx":
         found = _read_workbook(path, checker)

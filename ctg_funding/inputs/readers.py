@@ -290,6 +290,7 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
     if not checker.columns(table, "structures"):
         return out
     parse = _StructureCells(collectivites, schema)
+    commune, manager = parse.ref(parse.communes, "commune"), parse.ref(collectivites, "manager")
     extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
     for row, c in checker.unique(table, "id"):
         n_before = len(checker.problems)
@@ -309,8 +310,8 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
             id=c["id"],
             name=checker.cell(table, row, c, "name", str),
             type=stype,
-            commune_id=checker.cell(table, row, c, "commune_id", parse.ref(parse.communes, "commune")),
-            manager_id=checker.cell(table, row, c, "manager_id", parse.ref(collectivites, "manager")),
+            commune_id=checker.cell(table, row, c, "commune_id", commune),
+            manager_id=checker.cell(table, row, c, "manager_id", manager),
             supported_by=checker.cell(table, row, c, "supported_by", parse.supporters, required=False) or (),
             ps_funded=checker.cell(table, row, c, "ps_funded", cells.parse_bool),
             opened=opened,

@@ -52,6 +52,7 @@ def _table(name: str, records: list[list[str]]) -> Table:
             problems.append(Problem(name, 1, col, _("column appears twice in the header")))
         seen.add(col)
     rows = []
+    named = all(columns)  # every column has a name: a full row's cells are zipped with the header
     for index, record in enumerate(records[1:], start=2):
         if not any(c.strip() for c in record):
             continue  # blank lines at the end of spreadsheet exports
@@ -60,7 +61,10 @@ def _table(name: str, records: list[list[str]]) -> Table:
                                     _("{v0} cells but the header has {v1} columns").format(
                                         v0=len(record), v1=len(columns))))
             continue
-        cells_ = {col: (record[i].strip() if i < len(record) else "") for i, col in enumerate(columns) if col}
+        if named and len(record) >= len(columns):
+            cells_ = dict(zip(columns, map(str.strip, record), strict=False))
+        else:
+            cells_ = {col: (record[i].strip() if i < len(record) else "") for i, col in enumerate(columns) if col}
         rows.append((index, cells_))
     if problems:
         raise InputError(problems)

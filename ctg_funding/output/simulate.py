@@ -3,20 +3,22 @@ warnings, as JSON-ready data (keys and codes in English: an interface) and table
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any
+from operator import attrgetter
+from typing import IO, Any
 
 from ..allocation import policy
 from ..allocation.results import Envelope, Warning
-from ..i18n import _, fmt_money
-from ..money import ZERO, fmt_fraction, fmt_units
+from ..i18n import _, fmt_money, language, yes_no
+from ..money import fmt_cents, fmt_fraction, fmt_ratio, fmt_units_ratio, money
 from ..rulebook import required
 from ..simulation import SimulationResult
 from .trace_text import floor_warning
-from .writers import Table
+from .writers import CSV_DIALECTS, CsvDialect, Table
 
 # Lines paid on top of the envelope, national money: new places (R5), the ALSH floor (R8), the bonus trajectoire (R9).
 OUTSIDE_ENVELOPE = ("bonus_places_nouvelles", "plancher_alsh", "bonus_trajectoire")
@@ -51,23 +53,54 @@ def warning_text(w: Warning) -> str:
 
 def _per_unit(line: Any) -> Fraction | None:
     """What a structure actually gets per unit (place, hour, ETP) on this line."""
-    return Fraction(line.amount) / line.units if line.units else None
+    return Fraction(line.cents * line.units_den, 100 * line.units_num) if line.units_num else None
+
+
+_BY_STRUCTURE = attrgetter("structure_id")
+
+
+def _allocation_lines(result: SimulationResult) -> Iterator[tuple[Any, Any, str]]:
+    """Each line in the order the outputs show them (by year, then structure id; a structure's lines in the order
+    they were computed), with its structure and the manager it had that year."""
+    by_year: dict[int, list[Any]] = {}
+    for ln in result.lines:  # one sort by id per year: no (year, id) tuple per line
+        by_year.setdefault(ln.year, []).append(ln)
+    structures, sys_ = result.scenario.structures, result.structure_years
+    # A structure no scenario change touches keeps its manager all along; the others' is that year's.
+    changed = {change.structure for change in result.scenario.changes}
+    for year in sorted(by_year):
+        for ln in sorted(by_year[year], key=_BY_STRUCTURE):
+            sid = ln.structure_id
+            s = structures[sid]
+            yield ln, s, (sys_[f"{sid}|{year}"].structure.manager_id if sid in changed else s.manager_id)
+
+
+class _RateTexts:
+    """Rates written with 6 decimals, each distinct rate object once (the lines of a family-year share theirs)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Fraction, str]] = {}
+
+    def __call__(self, rate: Fraction | None) -> str | None:
+        if rate is None:
+            return None
+        hit = self._seen.get(id(rate))
+        if hit is None or hit[0] is not rate:
+            hit = self._seen[id(rate)] = (rate, fmt_fraction(rate, 6))
+        return hit[1]
 
 
 def allocation_rows(result: SimulationResult) -> list[dict[str, Any]]:
-    structures = result.scenario.structures
     rows = []
-    for ln in sorted(result.lines, key=lambda x: (x.year, x.structure_id)):
-        s = structures[ln.structure_id]
-        sy = result.structure_years[f"{ln.structure_id}|{ln.year}"]
-        per_unit = _per_unit(ln)
+    rate_text = _RateTexts()
+    for ln, s, manager in _allocation_lines(result):
+        cents, num, den = ln.cents, ln.units_num, ln.units_den
         rows.append({
             "year": ln.year, "structure_id": ln.structure_id, "name": s.name, "type": s.type,
-            "commune_id": s.commune_id, "manager_id": sy.structure.manager_id, "line": ln.line,
-            "family": ln.family, "units": fmt_units(ln.units),
-            "rate": fmt_fraction(ln.rate, 6) if ln.rate is not None else None, "amount": ln.amount,
-            "eligible": ln.eligible, "reason": ln.reason, "rules": ln.rules,
-            "amount_per_unit": fmt_fraction(per_unit, 2) if per_unit is not None else None,
+            "commune_id": s.commune_id, "manager_id": manager, "line": ln.line,
+            "family": ln.family, "units": fmt_units_ratio(num, den), "rate": rate_text(ln.rate),
+            "amount": ln.amount, "eligible": ln.eligible, "reason": ln.reason, "rules": ln.rules,
+            "amount_per_unit": fmt_ratio(cents * den, 100 * num) if num else None,
         })
     return rows
 
@@ -104,12 +137,13 @@ def provenance_rows(result: SimulationResult, engine: str | None = None) -> list
 
 
 def _pivot(lines: list[Any], key: Any, years: list[int], label: str) -> list[list[Any]]:
-    sums: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    """Sums of the lines' amounts by key and year, a total column and a total row (added up in integer cents)."""
+    sums: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for ln in lines:
-        sums[key(ln)][ln.year] += ln.amount
-    out = [[k] + [sums[k][y] for y in years] + [sum(sums[k].values(), ZERO)] for k in sorted(sums)]
-    out.append([label] + [sum((sums[k][y] for k in sums), ZERO) for y in years]
-               + [sum((sum(v.values(), ZERO) for v in sums.values()), ZERO)])
+        sums[key(ln)][ln.year] += ln.cents
+    out = [[k] + [money(sums[k][y]) for y in years] + [money(sum(sums[k].values()))] for k in sorted(sums)]
+    out.append([label] + [money(sum(sums[k][y] for k in sums)) for y in years]
+               + [money(sum(sum(v.values()) for v in sums.values()))])
     return out
 
 
@@ -138,23 +172,23 @@ def simulate_tables(result: SimulationResult, detail: bool = True) -> list[Table
     env_rows = [[e.year, e.family, e.method, _envelope_from(e), e.envelope, e.allocated, e.released,
                  e.redistributed, _("ok") if e.balanced else _("MISMATCH")]
                 for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
-    money = {*ycols, "total"}
+    money_columns = {*ycols, "total"}
     tables = [
         Table(_title(result), ["year", "family", "method", "envelope from", "envelope", "allocated", "released",
                                "redistributed", "check"],
               env_rows, money={"envelope", "allocated", "released", "redistributed"}, sheet="envelopes"),
         Table(_("Totals by family, within the envelope"), ["family", *ycols, "total"],
-              _pivot(inside, lambda ln: ln.family, years, _("total")), money=money, sheet="by_family"),
+              _pivot(inside, lambda ln: ln.family, years, _("total")), money=money_columns, sheet="by_family"),
         Table(_("Totals by commune, within the envelope"), ["commune", *ycols, "total"],
-              _pivot(inside, lambda ln: communes[ln.structure_id], years, _("total")), money=money,
+              _pivot(inside, lambda ln: communes[ln.structure_id], years, _("total")), money=money_columns,
               sheet="by_commune"),
     ]
     if outside:
         tables.append(Table(_("Outside the envelope (national money: new places R5, ALSH floor R8, bonus trajectoire "
                               "R9), by line and family"),
                             ["line", *ycols, "total"],
-                            _pivot(outside, lambda ln: f"{ln.line} {ln.family}", years, _("total")), money=money,
-                            sheet="outside_envelope"))
+                            _pivot(outside, lambda ln: f"{ln.line} {ln.family}", years, _("total")),
+                            money=money_columns, sheet="outside_envelope"))
     tables.append(Table(_("Released amounts"), ["year", "family", "structure", "reason", "destination", "amount"],
                         [[r.year, r.family, r.structure_id or _("(whole family)"), r.reason, r.destination, r.amount]
                          for r in sorted(result.released, key=lambda r: (r.year, r.family, r.structure_id or ""))],
@@ -172,13 +206,37 @@ ALLOCATION_HEADERS = ["year", "structure_id", "name", "type", "commune_id", "man
 
 def allocation_table(result: SimulationResult) -> Table:
     """One row per structure, year and line, with typed values (the CSV and xlsx outputs use them as numbers)."""
-    structures = result.scenario.structures
-    rows = []
-    for ln in sorted(result.lines, key=lambda x: (x.year, x.structure_id)):
-        s = structures[ln.structure_id]
-        manager = result.structure_years[f"{ln.structure_id}|{ln.year}"].structure.manager_id
-        rows.append([ln.year, ln.structure_id, s.name, s.type, s.commune_id, manager, ln.line, ln.family, ln.units,
-                     ln.rate, _per_unit(ln), ln.amount, ln.eligible, ln.reason, " ".join(ln.rules)])
+    rows = [[ln.year, ln.structure_id, s.name, s.type, s.commune_id, manager, ln.line, ln.family, ln.units,
+             ln.rate, _per_unit(ln), ln.amount, ln.eligible, ln.reason, " ".join(ln.rules)]
+            for ln, s, manager in _allocation_lines(result)]
     return Table(_("Allocations by structure"), ALLOCATION_HEADERS, rows, money={"amount", "amount_per_unit"},
                  kinds={"units": "units", "rate": "rate"}, sheet="allocations",
                  optional=("rules", "manager_id", "type", "line", "commune_id"))
+
+
+def write_allocations_csv(result: SimulationResult, out: IO[str], dialect: CsvDialect | None = None) -> None:
+    """`render_csv(allocation_table(result), dialect)`, written to `out` line by line from the lines' integer
+    cents and units: the same text, without a typed table of 600,000 rows or a Fraction per figure."""
+    dialect = dialect or CSV_DIALECTS[language()]
+    if dialect.bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=dialect.separator, lineterminator="\n")
+    writer.writerow([_(h) for h in ALLOCATION_HEADERS])
+    writer.writerows(_allocation_texts(result, dialect))
+
+
+def _allocation_texts(result: SimulationResult, dialect: CsvDialect) -> Iterator[tuple[Any, ...]]:
+    """The allocation table's rows as `writers.csv_text` writes their cells."""
+    point = dialect.decimal
+    yes, no = ("true", "false") if dialect.name == "en" else (yes_no(True), yes_no(False))
+    rate_text = _RateTexts()
+    for ln, s, manager in _allocation_lines(result):
+        cents, num, den = ln.cents, ln.units_num, ln.units_den
+        units, rate, amount = fmt_units_ratio(num, den), rate_text(ln.rate), fmt_cents(cents)
+        per_unit = fmt_ratio(cents * den, 100 * num) if num else None
+        if point != ".":
+            units, amount = units.replace(".", point), amount.replace(".", point)
+            rate = rate and rate.replace(".", point)
+            per_unit = per_unit and per_unit.replace(".", point)
+        yield (ln.year, ln.structure_id, s.name, s.type, s.commune_id, manager, ln.line, ln.family, units, rate,
+               per_unit, amount, yes if ln.eligible else no, ln.reason, " ".join(ln.rules))
