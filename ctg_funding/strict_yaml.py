@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, validation_problems
+from .files import read_text
 from .i18n import _
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -56,3 +61,17 @@ def load_yaml(text: str, name: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError([Problem(name, mark.line + 1 if mark else 1, None, _("invalid YAML: {problem}").format(
             problem=problem))]) from None
+
+
+def load_model_file(path: Path, model: type[M], missing: str, not_mapping: str) -> M:
+    """A YAML file read as `model` (a scenario, a sweep...): InputError naming the file, with `missing` when there
+    is no such file, `not_mapping` when its top is not a mapping, else every entry pydantic refuses."""
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, missing)])
+    data = load_yaml(read_text(path), path.name)
+    if not isinstance(data, dict):
+        raise InputError([Problem(path.name, None, None, not_mapping)])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, path.name)) from None

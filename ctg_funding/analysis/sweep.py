@@ -15,18 +15,17 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from ..allocation.results import Warning
-from ..errors import InputError, Problem, validation_problems
-from ..files import read_text
+from ..errors import InputError, Problem
 from ..i18n import _
 from ..inputs.model import ENVELOPE_LINES
 from ..money import ZERO, round_cents, to_cents
 from ..rulebook import Rulebook
 from ..scenario.file import Scenario, ScenarioFile, build_scenario, load_scenario, read_scenario_file
 from ..simulation import SimulationResult
-from ..strict_yaml import load_yaml
+from ..strict_yaml import load_model_file
 from .compare import envelope_totals
 
 # A structure "loses more than 5%" when (base - scenario) > 5% of base, exactly (amounts in cents, no float).
@@ -122,17 +121,8 @@ def load_sweep(path: Path, rulebook: Rulebook) -> Sweep:
 
 
 def _read(path: Path) -> SweepFile:
-    name = path.name
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, None, _("no such sweep file"))])
-    data = load_yaml(read_text(path), name)
-    if not isinstance(data, dict):
-        raise InputError([Problem(name, None, None, _("a sweep file is a mapping with the keys name, base and vary: "
-                                                      "see docs/sweeps.md"))])
-    try:
-        return SweepFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(validation_problems(exc, name)) from None
+    return load_model_file(path, SweepFile, _("no such sweep file"),
+                           _("a sweep file is a mapping with the keys name, base and vary: see docs/sweeps.md"))
 
 
 def _shape_problems(sf: SweepFile, name: str) -> list[Problem]:

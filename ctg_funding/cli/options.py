@@ -201,23 +201,28 @@ def write_output(fmt: str, output: Path | None, tables: Lazy[list[writers.Table]
     the data for json); `csv_writer`, when given, writes the CSV itself, line by line."""
     how = how or Presentation()
     if fmt == "json":
-        writers.emit(writers.to_json(data() if callable(data) else data), output)
+        writers.emit(writers.to_json(_made(data)), output)
     elif fmt == "csv":
         dialect = writers.CSV_DIALECTS[how.csv_dialect] if how.csv_dialect else None
         if csv_writer is not None:
             writers.emit_with(lambda f: csv_writer(f, dialect), output)
             return
-        table = csv_table or (tables() if callable(tables) else tables)[0]
+        table = csv_table or (_made(tables))[0]
         writers.emit(writers.render_csv(table, dialect), output)
     elif fmt == "xlsx":
         if output is None:
             raise InputError([Problem("--output", None, None,
                                       _("--format xlsx writes a file: give --output FILE.xlsx"))])
-        writers.write_xlsx(tables() if callable(tables) else tables, output, provenance)
+        writers.write_xlsx(_made(tables), output, provenance)
         click.echo(_("wrote {path}").format(path=output), err=True)
     else:
-        writers.emit(writers.render_tables(tables() if callable(tables) else tables,
+        writers.emit(writers.render_tables(_made(tables),
                                            None if how.wide else writers.TERMINAL_WIDTH), output)
+
+
+def _made(value: Lazy[T]) -> T:
+    """The value itself, or what the function given in its place makes."""
+    return value() if callable(value) else value
 
 
 @contextmanager

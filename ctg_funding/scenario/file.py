@@ -10,10 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..errors import InputError, Problem, validation_problems
-from ..files import read_text
+from ..errors import InputError, Problem
 from ..i18n import _
 from ..inputs import cells
 from ..inputs.dataset import Dataset, load_dataset
@@ -22,7 +21,7 @@ from ..inputs.readers import Checker, Schema, read_structures
 from ..inputs.tables import Table
 from ..rulebook import Parameter, Rulebook, Source, coerce_value, required
 from ..rulebook.weights import WeightError, parse_weight
-from ..strict_yaml import load_yaml
+from ..strict_yaml import load_model_file
 
 ALWAYS = dt.date(1900, 1, 1)  # the date of a value that holds for every year
 ACTIONS = ("close", "open", "units", "supported_by", "convert_to", "ps_funded", "manager")
@@ -183,17 +182,9 @@ def territory_overrides(territory: Territory, territory_file: str, rulebook: Rul
 def read_scenario_file(path: Path) -> ScenarioFile:
     """A scenario file's shape checked (its keys and their types), before its dataset is read; raise InputError
     naming the file and entry for any problem."""
-    name = path.name
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, None, _("no such scenario file"))])
-    data = load_yaml(read_text(path), name)
-    if not isinstance(data, dict):
-        raise InputError([Problem(name, None, None, _("a scenario file is a mapping with the keys name, dataset and "
-                                                      "years (and parameters, changes): see docs/scenarios.md"))])
-    try:
-        return ScenarioFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(validation_problems(exc, name)) from None
+    return load_model_file(path, ScenarioFile, _("no such scenario file"),
+                           _("a scenario file is a mapping with the keys name, dataset and years (and parameters, "
+                             "changes): see docs/scenarios.md"))
 
 
 def load_scenario(path: str | Path, rulebook: Rulebook) -> Scenario:
