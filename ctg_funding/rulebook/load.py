@@ -59,7 +59,9 @@ class ThenSpec(_Strict):
 
     family: str | None = None
     unit: str | None = None
-    line: str | None = None
+    # A family is shared from the CEJ envelope, so it is paid on an envelope line; the lines outside the envelope
+    # (bonus_places_nouvelles, plancher_alsh) come from their formulas, never from a classify rule.
+    line: Literal["bonus_territoire", "pilotage"] | None = None
     volet: str | None = None
     posts: bool | None = None
     eligible: bool | None = None

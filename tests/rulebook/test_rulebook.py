@@ -166,6 +166,14 @@ def test_an_unknown_family_is_refused(tmp_path):
                 "unknown family 'CRECHE'")
 
 
+def test_a_family_paid_outside_the_envelope_lines_is_refused(tmp_path):
+    # A family is shared from the CEJ envelope: its line is bonus_territoire or pilotage. The other lines come from
+    # their formulas (R5, R8); a family on one of them had no envelope line, and audit stopped on an internal error.
+    then = "{family: NEW_FAMILY, volet: enfance, unit: places, line: bonus_places_nouvelles}"
+    problem = one_problem(refused(tmp_path, rule(when="{type: {in: [LUDOTHEQUE]}}", then=then)), "T.case.then.line")
+    assert problem.message == "Input should be 'bonus_territoire' or 'pilotage'"
+
+
 def test_two_exclusion_rules_with_the_same_priority_are_refused(tmp_path):
     # R3.outside_territory (eligibility.yaml) has priority 10.
     text = rule(when="{units: 0}", then="{eligible: false, reason: NO_UNITS}", extra="priority: 10")
