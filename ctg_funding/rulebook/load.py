@@ -153,37 +153,70 @@ def coerce_value(ptype: str, value: Any, choices: Iterable[str] = ()) -> Any:
     raise ValueError(_("unknown parameter type {ptype!r}").format(ptype=ptype))
 
 
-def _key_namer(owner: str, model: type[BaseModel]):
+# pydantic names, in an error's location, the member of a union it tried: `str` or `LabelSpec` for a text that may
+# also be written {en: ..., fr: ...}. Users wrote no such key: it is left out of the key they are shown, and of the two
+# errors of one mistake only the member they meant is reported (the mapping's if they wrote a mapping).
+_TEXT, _MAPPING = "str", "LabelSpec"
+
+
+def _untagged(loc: tuple) -> tuple:
+    return tuple(x for x in loc if x not in (_TEXT, _MAPPING))
+
+
+def _key_namer(owner: str):
     """Error location -> the key users see: `owner` for a missing source or label, `owner.key` otherwise."""
     def name_of(loc: tuple) -> str:
+        loc = _untagged(loc)
         head = str(loc[0]) if loc else ""
-        if head in ("source", "label"):
+        if head == "source" or (head == "label" and len(loc) == 1):
             return owner
         if head == "values" and len(loc) > 1:
             return f"{owner}.values.{loc[1]}"
-        return ".".join([owner, *(str(x) for x in loc)]) if loc else owner
+        return ".".join([owner, *(str(x) for x in loc)])
     return name_of
 
 
-def _spec_problems(exc: ValidationError, file: str, owner: str, model: type[BaseModel]) -> list[Problem]:
-    problems = validation_problems(exc, file, name_of=_key_namer(owner, model))
+def _meant(errors: list[dict]) -> list[bool]:
+    """For each error, whether it is about what the user meant: of a union's two members, the mapping's errors when
+    a mapping was written, the text's otherwise."""
+    mapping_at = {tuple(e["loc"][:e["loc"].index(_TEXT)]): isinstance(e.get("input"), dict)
+                  for e in errors if _TEXT in e["loc"]}
     out = []
-    for p, err in zip(problems, exc.errors(), strict=True):
-        head = str(err["loc"][0]) if err["loc"] else ""
+    for e in errors:
+        loc = tuple(e["loc"])
+        if _TEXT in loc:
+            out.append(not mapping_at[loc[:loc.index(_TEXT)]])
+        elif _MAPPING in loc:
+            out.append(mapping_at.get(loc[:loc.index(_MAPPING)], True))
+        else:
+            out.append(True)
+    return out
+
+
+def _spec_problems(exc: ValidationError, file: str, owner: str, model: type[BaseModel]) -> list[Problem]:
+    errors = exc.errors()
+    problems = validation_problems(exc, file, name_of=_key_namer(owner))
+    out = []
+    for p, err, meant in zip(problems, errors, _meant(errors), strict=True):
+        if not meant:
+            continue
+        loc = _untagged(tuple(err["loc"]))
+        head = str(loc[0]) if loc else ""
         message = p.message
         if head == "source":
             message = _SOURCE_HELP
-        elif head == "label":
+        elif head == "label" and len(loc) == 1:
             message = "needs a label"
         elif err["type"] == "extra_forbidden":
-            fields = ThenSpec if len(err["loc"]) > 1 and head == "then" else model
+            fields = (LabelSpec if _MAPPING in err["loc"] else ThenSpec if len(loc) > 1 and head == "then"
+                      else model)
             allowed = sorted(f.alias or name for name, f in fields.model_fields.items())
             message = f"unknown key (allowed: {', '.join(allowed)})"
         elif head == "values" and err["type"] == "date_from_datetime_parsing":
             message = "the key must be a date (YYYY-MM-DD)"
         elif head == "values" and err["type"] == "too_short":
             message = "needs dated values: {2021-01-01: <value>}"
-        elif head == "then" and len(err["loc"]) == 1:
+        elif head == "then" and len(loc) == 1:
             message = "a rule needs an outcome (then)"
         out.append(Problem(p.file, p.row, p.column, message))
     return out
