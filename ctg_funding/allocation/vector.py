@@ -371,6 +371,16 @@ def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
     return warnings
 
 
+def _order_keys(values: np.ndarray) -> np.ndarray:
+    """Integers (int64, or Python ints of any size in an object array) as int64 keys in the same order: the values
+    themselves when they fit, else their exact ranks (np.unique sorts Python ints exactly; it is slower, and only
+    needed beyond int64)."""
+    try:
+        return values.astype(np.int64)
+    except OverflowError:
+        return np.unique(values, return_inverse=True)[1].reshape(-1)
+
+
 def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     """One rounding per group: the lines and the released amounts share the envelope's cents (largest
     remainder, ties by structure id then position, exactly as `exact.largest_remainder`)."""
@@ -399,21 +409,15 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     # cents, each below one, so at least `left` of them are non-zero (and a zero remainder is never bumped).
     idx = np.flatnonzero(live_items & (rem != 0))
     key_code = pd.factorize(np.array(keys, dtype=object), sort=True)[0]
-    # Rank by remainder (as a float ratio), then structure id, then position. Float rounding keeps the order of
-    # different remainders or makes them equal, never swaps them: where the float values at a group's cut-off
-    # are equal, that group is ranked again with the exact integers below.
-    ratio = (rem[idx] / items_den[idx]).astype(np.float64)
-    order = np.lexsort((position[idx], key_code[idx], -ratio, items_g[idx]))
-    ranked, gs, rs = idx[order], items_g[idx][order], ratio[order]
+    # Rank by remainder, then structure id, then position. The items of a group share one denominator, so their
+    # remainders compare as the integers `rem`, exactly: as int64 when every remainder fits (per_unit and historical
+    # groups: a denominator is year days x scale, or a sum of scaled units), else by their exact ranks among Python
+    # ints (a floor multiplies a group's denominator by its own figures, which can take it beyond int64).
+    order = np.lexsort((position[idx], key_code[idx], -_order_keys(rem[idx]), items_g[idx]))
+    ranked, gs = idx[order], items_g[idx][order]
     first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
     bump = np.arange(len(gs)) - group_start < left[gs]
-    cut = np.flatnonzero(first)
-    for a, b in zip(cut.tolist(), [*cut[1:].tolist(), len(gs)][:len(cut)], strict=True):
-        k = int(left[gs[a]])
-        if 0 < k < b - a and rs[a + k - 1] == rs[a + k]:
-            again = sorted(range(a, b), key=lambda j: (-rem[ranked[j]], key_code[ranked[j]], position[ranked[j]]))
-            ranked[a:b] = ranked[again]
     cents = floor_cents.copy()
     cents[ranked[bump]] += 1
     return cents

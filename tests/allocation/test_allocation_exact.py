@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from support.case_runner import shipped_rulebook, write_case
 
@@ -18,6 +19,7 @@ from ctg_funding.allocation.plancher import PlancherLine, plancher_lines
 from ctg_funding.allocation.renewal import Base
 from ctg_funding.allocation.results import Line
 from ctg_funding.allocation.trajectoire import Growth, TrajectoireLine, trajectoire_lines
+from ctg_funding.allocation.vector import _order_keys
 from ctg_funding.engine import ENGINES
 from ctg_funding.inputs.model import Collectivite, CollectiviteKind, Period
 from ctg_funding.scenario.file import load_scenario
@@ -189,3 +191,21 @@ def test_released_in_order_and_envelope_records(engine, tmp_path):
     assert envelopes["LAEP"].units_total == 2
     laep = result.line("L", 2022)
     assert (laep.weight, laep.rate, laep.amount) == (1, 100, Decimal("200.00"))
+
+
+# ------------------------------------------------------------------------------------ ranking remainders exactly
+
+
+def test_remainders_are_ranked_as_exact_integers_even_beyond_int64():
+    # vector._round ranks a group's remainders (integers over the group's one denominator) through int64 keys in the
+    # same order. Within int64 the keys are the values themselves; beyond it, their ranks among the distinct values.
+    # 2**64 + 1 and 2**64 + 2 are one apart: as float64 both are 18446744073709551616.0, a float ranking would tie
+    # them; the exact ranks of [2**64 + 2, 7, 2**64 + 1, 2**64 + 2] among the distinct values 7 < 2**64 + 1 < 2**64 + 2
+    # are [2, 0, 1, 2].
+    big = np.array([2**64 + 2, 7, 2**64 + 1, 2**64 + 2, 0], dtype=object)[:-1]
+    assert float(2**64 + 1) == float(2**64 + 2)
+    assert _order_keys(big).tolist() == [2, 0, 1, 2]
+    assert _order_keys(big).dtype == np.int64
+    small = np.array([5, 3, 2**62, 5, 0], dtype=object)[:-1]
+    assert _order_keys(small).tolist() == [5, 3, 2**62, 5]
+    assert _order_keys(small).dtype == np.int64
