@@ -40,9 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "mutation.md"
 MINIMUM = 0.90
-# mutmut's exit codes of a killed mutant and of a timeout (counted killed). Not 255: it is also what a worker exits
-# with when pytest itself fails to run (a usage error, exit 4, raised in the worker), which proves nothing.
-KILLED = {1, 3, 36, -24, 24, 152}
+# mutmut's exit codes of a killed mutant and of a timeout (counted killed), and -11: the test process died of a
+# segmentation fault, which a mutant causes by handing None to durable-rules' C engine (assert_facts, retract_facts):
+# the run crashes, which nobody could miss. Not 255: it is also what a worker exits with when pytest itself fails to
+# run (a usage error, exit 4, raised in the worker), which proves nothing; not -9, which an outside kill also gives.
+KILLED = {1, 3, 36, -24, 24, 152, -11}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 SKIPPED = {34}
@@ -62,13 +64,15 @@ PARTS = {
                    ["tests/allocation", "tests/analysis/test_explain.py", "tests/engine/test_engines_differential.py",
                     *NOT_CAB]),
     "engine": (["ctg_funding/engine/*"], ["tests/engine", CASES, *NOT_CAB]),
-    "rulebook": (["ctg_funding/rulebook/*"], ["tests/rulebook", "tests/engine", CASES, *NOT_CAB]),
+    "rulebook": (["ctg_funding/rulebook/*"],
+                 ["tests/rulebook", "tests/engine", CASES, "tests/output", "tests/analysis/test_explain.py",
+                  "tests/faults/test_inputs.py", *NOT_CAB]),
     "scenario": (["ctg_funding/scenario/*"],
                  ["tests/scenario", CASES, "tests/engine/test_engines_differential.py",
-                  "tests/analysis/test_compare.py::test_bad_changes_are_refused_with_file_entry_and_exit_2",
-                  *NOT_CAB]),
+                  "tests/analysis/test_compare.py", "tests/faults/test_inputs.py", *NOT_CAB]),
     "analysis": (["ctg_funding/analysis/audit.py", "ctg_funding/analysis/compare.py"], ["tests/analysis"]),
-    "inputs": (["ctg_funding/inputs/readers.py", "ctg_funding/inputs/cells.py"], ["tests/inputs", CASES]),
+    "inputs": (["ctg_funding/inputs/readers.py", "ctg_funding/inputs/cells.py"],
+               ["tests/inputs", CASES, "tests/faults/test_inputs.py"]),
 }
 
 
@@ -221,7 +225,7 @@ def write_report(codes: dict[str, dict[str, int | None]], note: str) -> tuple[fl
         "<!-- generated -->",
         f"Last run: {note}.",
         "",
-        f"**Score: {total['killed']} killed of {total['mutants']} mutants = {score:.1%}** (a timeout counts as killed; "
+        f"**Score: {total['killed']} killed of {total['mutants']} mutants = {score:.1%}** (a timeout or a segmentation fault counts as killed; "
         f"{total['survived']} survived, {total['no tests']} run by no test, {total['other']} suspicious or not run).",
         "",
         "| file | mutants | killed | survived | no tests | other | score |",
@@ -261,7 +265,7 @@ What is mutated, and which tests judge each part (scripts/mutation.py, PARTS):
 The differential tests on the CAB scenarios and on generated national datasets (but one), the memory test of the
 durable-rules wrapper, the fault-injection tests (subprocesses, timing) and the layout test are left out of the
 mutants' runs: minutes each, for mutants the tests above already judge. Mutants that no test runs count as not
-killed; a timeout counts as killed (mutmut's own score).
+killed; a timeout counts as killed (mutmut's own score), and so does a segmentation fault (a mutant handing None to durable-rules' C engine crashes the run).
 
 Some kinds of mutant can change nothing, whatever the input; each is explained once in the script (KINDS) and its
 rows say so: `zip(..., strict=True)` made lax on sequences built from the same list, `sum(..., Fraction(0))`
