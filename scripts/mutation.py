@@ -225,8 +225,9 @@ def write_report(codes: dict[str, dict[str, int | None]], note: str) -> tuple[fl
         "<!-- generated -->",
         f"Last run: {note}.",
         "",
-        f"**Score: {total['killed']} killed of {total['mutants']} mutants = {score:.1%}** (a timeout or a segmentation fault counts as killed; "
-        f"{total['survived']} survived, {total['no tests']} run by no test, {total['other']} suspicious or not run).",
+        f"**Score: {total['killed']} killed of {total['mutants']} mutants = {score:.1%}** (a timeout or a "
+        f"segmentation fault counts as killed; {total['survived']} survived, {total['no tests']} run by no test, "
+        f"{total['other']} suspicious or not run).",
         "",
         "| file | mutants | killed | survived | no tests | other | score |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -265,7 +266,8 @@ What is mutated, and which tests judge each part (scripts/mutation.py, PARTS):
 The differential tests on the CAB scenarios and on generated national datasets (but one), the memory test of the
 durable-rules wrapper, the fault-injection tests (subprocesses, timing) and the layout test are left out of the
 mutants' runs: minutes each, for mutants the tests above already judge. Mutants that no test runs count as not
-killed; a timeout counts as killed (mutmut's own score), and so does a segmentation fault (a mutant handing None to durable-rules' C engine crashes the run).
+killed; a timeout counts as killed (mutmut's own score), and so does a segmentation fault (a mutant handing None to
+durable-rules' C engine crashes the run).
 
 Some kinds of mutant can change nothing, whatever the input; each is explained once in the script (KINDS) and its
 rows say so: `zip(..., strict=True)` made lax on sequences built from the same list, `sum(..., Fraction(0))`
