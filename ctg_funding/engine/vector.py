@@ -43,7 +43,7 @@ def mask(node: Any, cols: dict[str, np.ndarray], n: int) -> np.ndarray:
         kind, value = node.operand.kind, node.operand.value
         right = cols[param_field(value)] if kind == "param" else cols[value] if kind == "field" else value
         out = _OPS[node.op](left, right)
-        return np.asarray(out, dtype=bool) if np.ndim(out) else np.full(n, bool(out))
+        return np.asarray(out, dtype=bool)  # a column compared with anything is a column (never 0-d)
     parts = [mask(item, cols, n) for item in node.items]
     if isinstance(node, All):
         out = np.ones(n, dtype=bool)

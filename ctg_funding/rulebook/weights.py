@@ -48,7 +48,7 @@ def parse_weight(text: str, fields: Collection[str]) -> ast.Expression:
             continue
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             if isinstance(node.value, float) and not math.isfinite(node.value):
-                literal = ast.get_source_segment(text, node) or str(node.value)
+                literal = ast.get_source_segment(text, node)  # a parsed number always has its text
                 raise WeightError(_("weight expression {text!r}: the number {literal} is too large").format(
                     text=text, literal=literal))
             continue
@@ -82,8 +82,6 @@ def _describe(node: ast.AST) -> str:
     op = getattr(node, "op", None)
     if op is not None and type(op) in _OPERATORS:
         return f"the operator {_OPERATORS[type(op)]}"
-    if type(node) in _OPERATORS:
-        return f"the operator {_OPERATORS[type(node)]}"
     return _KINDS.get(type(node), f"this construct ({type(node).__name__})")
 
 
