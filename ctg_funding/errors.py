@@ -77,6 +77,7 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's "mark for the catalogue, 
 # Pydantic's error types in the words a finance officer uses (the others keep pydantic's message).
 _PLAIN = {
     "extra_forbidden": N_("unknown key"),
+    "invalid_key": N_("a key must be a name, such as start"),
     "missing": N_("a value is required"),
     "tuple_type": N_("expected a list, such as [A, B]"),
     "list_type": N_("expected a list, such as [A, B]"),

@@ -123,9 +123,9 @@ class Checker:
             yield row, cells_
 
 
-def _model(checker: Checker, table: str, row: int | None, cls: type, **values: Any) -> Any:
+def _model(checker: Checker, table: str, row: int | None, cls: type, values: dict[Any, Any]) -> Any:
     try:
-        return cls(**values)
+        return cls.model_validate(values)  # a mapping, not keywords: a key that is not text is a problem of its own
     except ValidationError as exc:
         checker.problems.extend(validation_problems(exc, table, row=row,
                                                     name_of=lambda loc: str(loc[0]) if loc else None))
@@ -161,7 +161,7 @@ def read_territory(checker: Checker, name: str, data: Any, *, text: bool = False
                 except cells.CellError as exc:
                     checker.add(name, None, key, str(exc))
                     return None
-    territory = _model(checker, name, None, Territory, **values)
+    territory = _model(checker, name, None, Territory, values)
     if territory and territory.end < territory.start:
         checker.add(name, None, "end", _("end {end} is before start {start}").format(
             end=territory.end, start=territory.start))
@@ -212,7 +212,7 @@ def read_collectivites(checker: Checker, table: Table) -> dict[str, Collectivite
             values["qpv_zrr"] = False
         if any(v is None for key, v in values.items() if key != "tranche"):
             continue
-        model = _model(checker, table.name, row, Collectivite, **values)
+        model = _model(checker, table.name, row, Collectivite, values)
         if model:
             out[model.id] = model
     return out
@@ -249,7 +249,8 @@ class _StructureCells:
 
     def supporters(self, text: str) -> tuple[str, ...]:
         ids = cells.parse_id_list(text)
-        unknown = [i for i in ids if i not in self.collectivites]
+        # as in ref: with collectivites.csv missing or unreadable, its own problem says why no id can be checked
+        unknown = [i for i in ids if i not in self.collectivites] if self.collectivites else []
         if unknown:
             raise cells.CellError(_("unknown collectivité {v0} in supported_by").format(
                 v0=', '.join(map(repr, unknown))))
@@ -323,7 +324,7 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
         )
         if len(checker.problems) > n_before:
             continue
-        model = _model(checker, table.name, row, Structure, **values)
+        model = _model(checker, table.name, row, Structure, values)
         if model:
             out[model.id] = model
             checker.read(table, "structures", row)
@@ -361,8 +362,9 @@ def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivi
         amount = checker.cell(table, row, c, "amount", cells.parse_money)
         if len(checker.problems) > n_before:
             continue
-        model = _model(checker, table.name, row, CejAction, contract_id=contract, collectivite_id=coll,
-                       structure_id=sid, last_year=last_year, amount=amount)
+        model = _model(checker, table.name, row, CejAction, {"contract_id": contract, "collectivite_id": coll,
+                                                             "structure_id": sid, "last_year": last_year,
+                                                             "amount": amount})
         if model:
             out.append(model)
             checker.read(table, "cej", row)

@@ -429,7 +429,7 @@ def test_checker_repeats_names_every_repeat_in_order(tmp_path):
 ], ids=["collectivites", "collectivites-two", "structures", "cej", "activity", "payments"])
 def test_missing_column(tmp_path, name, columns, expected):
     # without collectivites, a commune or manager is not called unknown: the missing column says why
-    edits = {(S, 2, "commune_id"): "ZZ", (S, 3, "manager_id"): "YY", (S, 2, "supported_by"): ""}
+    edits = {(S, 2, "commune_id"): "ZZ", (S, 3, "manager_id"): "YY", (S, 2, "supported_by"): "XX;A"}
     folder = write(tmp_path, edits if name == C else None,
                    drop=tuple((name, c) for c in columns))
     assert problems(folder) == sorted((name, 1, c, f"missing column (expected columns: {expected})")
@@ -481,6 +481,14 @@ def test_territory_not_a_mapping(data, kind):
     assert [(p.file, p.row, p.column, p.message) for p in checker.problems] == [
         ("territory.yaml", 1, None, "expected a mapping of keys (id, name, caf, start, end, pilotage_deadline_year, "
                                     f"communes, and optionally renewals), got {kind}")]
+
+
+def test_a_territory_yaml_key_that_is_not_text_is_a_problem(tmp_path):
+    # `2021: x` is read by YAML as the number 2021: named as the key, not an internal error (exit 3).
+    folder = write(tmp_path)
+    with (folder / "territory.yaml").open("a", encoding="utf-8") as f:
+        f.write("2021: x\n")
+    assert problems(folder) == [("territory.yaml", None, "2021", "a key must be a name, such as start")]
 
 
 def test_territory_yaml_list_through_load(tmp_path):
