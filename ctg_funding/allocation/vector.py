@@ -378,7 +378,7 @@ def _order_keys(values: np.ndarray) -> np.ndarray:
     try:
         return values.astype(np.int64)
     except OverflowError:
-        return np.unique(values, return_inverse=True)[1]  # values are one-dimensional: so is the inverse
+        return np.unique(values, return_inverse=True)[1].reshape(-1)
 
 
 def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
