@@ -65,8 +65,8 @@ class Checker:
         self.problems: list[Problem] = []
         self.rows: dict[str, list[int]] = {}  # per file: the row of each model read, in order
 
-    def read(self, table: Table, key: str, row: int) -> None:
-        """Note that `row` of `table` gave the next model of file `key`."""
+    def read(self, key: str, row: int) -> None:
+        """Note that `row` of file `key` gave its next model."""
         self.rows.setdefault(key, []).append(row)
 
     def repeats(self, table: Table, columns: tuple[str, ...], what: str) -> set[int]:
@@ -327,7 +327,7 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
         model = _model(checker, table.name, row, Structure, values)
         if model:
             out[model.id] = model
-            checker.read(table, "structures", row)
+            checker.read("structures", row)
     return out
 
 
@@ -367,7 +367,7 @@ def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivi
                                                              "amount": amount})
         if model:
             out.append(model)
-            checker.read(table, "cej", row)
+            checker.read("cej", row)
     return out
 
 
