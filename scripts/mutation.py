@@ -65,10 +65,7 @@ PARTS = {
                     *NOT_CAB]),
     "engine": (["ctg_funding/engine/*"], ["tests/engine", CASES, *NOT_CAB]),
     "rulebook": (["ctg_funding/rulebook/*"],
-                 ["tests/rulebook", "tests/engine", CASES, "tests/output", "tests/analysis/test_explain.py",
-                  "tests/faults/test_inputs.py", *NOT_CAB,
-                  # reads scripts/, which the copies do not hold; it checks the translations, not the rules
-                  "--deselect", "tests/output/test_french.py::test_every_text_of_the_code_has_a_french_translation"]),
+                 ["tests/rulebook", "tests/engine", CASES, *NOT_CAB]),
     "scenario": (["ctg_funding/scenario/*"],
                  ["tests/scenario", CASES, "tests/engine/test_engines_differential.py",
                   "tests/analysis/test_compare.py", "tests/faults/test_inputs.py", *NOT_CAB]),
@@ -260,16 +257,16 @@ What is mutated, and which tests judge each part (scripts/mutation.py, PARTS):
 | --- | --- | --- |
 | allocation | `ctg_funding/allocation/*` | tests/allocation (cases, properties), test_explain, differential |
 | engine | `ctg_funding/engine/*` | tests/engine, the hand-worked cases |
-| rulebook | `ctg_funding/rulebook/*` | tests/rulebook, tests/engine, cases, tests/output, test_explain, input faults |
+| rulebook | `ctg_funding/rulebook/*` | tests/rulebook, tests/engine, the hand-worked cases |
 | scenario | `ctg_funding/scenario/*` | tests/scenario, cases, differential, test_compare, input faults |
 | analysis | `ctg_funding/analysis/audit.py`, `compare.py` | tests/analysis |
 | inputs | `ctg_funding/inputs/readers.py`, `cells.py` | tests/inputs, the hand-worked cases, input faults |
 
 The differential tests on the CAB scenarios and on generated national datasets (but one), the memory test of the
-durable-rules wrapper, the fault-injection tests of outputs (subprocesses, timing), the translation-catalogue test
-(it reads scripts/) and the layout test are left out of the mutants' runs: minutes each, for mutants the tests above
-already judge. Mutants that no test runs count as not killed; a timeout counts as killed (mutmut's own score), and
-so does a segmentation fault (a mutant handing None to durable-rules' C engine crashes the run).
+durable-rules wrapper, the fault-injection tests of outputs (subprocesses, timing) and the layout test are left out
+of the mutants' runs: minutes each, for mutants the tests above already judge. Mutants that no test runs count as
+not killed; a timeout counts as killed (mutmut's own score), and so does a segmentation fault (a mutant handing None
+to durable-rules' C engine crashes the run).
 
 Some kinds of mutant can change nothing, whatever the input; each is explained once in the script (KINDS) and its
 rows say so: `zip(..., strict=True)` made lax on sequences built from the same list, `sum(..., Fraction(0))`
