@@ -40,11 +40,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "mutation.md"
 MINIMUM = 0.90
-# mutmut's exit codes of a killed mutant and of a timeout (counted killed), and -11: the test process died of a
-# segmentation fault, which a mutant causes by handing None to durable-rules' C engine (assert_facts, retract_facts):
-# the run crashes, which nobody could miss. Not 255: it is also what a worker exits with when pytest itself fails to
-# run (a usage error, exit 4, raised in the worker), which proves nothing; not -9, which an outside kill also gives.
-KILLED = {1, 3, 36, -24, 24, 152, -11}
+# mutmut's exit codes of a killed mutant and of a timeout (counted killed); -11: the test process died of a
+# segmentation fault, which a mutant causes by handing None to durable-rules' C engine (assert_facts, retract_facts);
+# -9: the system killed it, at the hard limit of CPU time mutmut sets or out of memory (a mutant of renewal.rounds
+# doubles its list of rounds for every territory-year). Either way the run crashes, which nobody could miss. Not
+# 255: it is also what a worker exits with when pytest itself fails to run (a usage error, exit 4, raised in the
+# worker), which proves nothing.
+KILLED = {1, 3, 36, -24, 24, 152, -11, -9}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 SKIPPED = {34}
@@ -225,7 +227,7 @@ def write_report(codes: dict[str, dict[str, int | None]], note: str) -> tuple[fl
         f"Last run: {note}.",
         "",
         f"**Score: {total['killed']} killed of {total['mutants']} mutants = {score:.1%}** (a timeout or a "
-        f"segmentation fault counts as killed; {total['survived']} survived, {total['no tests']} run by no test, "
+        f"crash counts as killed; {total['survived']} survived, {total['no tests']} run by no test, "
         f"{total['other']} suspicious or not run).",
         "",
         "| file | mutants | killed | survived | no tests | other | score |",
@@ -265,8 +267,8 @@ What is mutated, and which tests judge each part (scripts/mutation.py, PARTS):
 The differential tests on the CAB scenarios and on generated national datasets (but one), the memory test of the
 durable-rules wrapper, the fault-injection tests of outputs (subprocesses, timing) and the layout test are left out
 of the mutants' runs: minutes each, for mutants the tests above already judge. Mutants that no test runs count as
-not killed; a timeout counts as killed (mutmut's own score), and so does a segmentation fault (a mutant handing None
-to durable-rules' C engine crashes the run).
+not killed; a timeout counts as killed (mutmut's own score), and so does a crash of the test process: a segmentation
+fault (a mutant handing None to durable-rules' C engine) or the system killing it (out of memory).
 
 Some kinds of mutant can change nothing, whatever the input; each is explained once in the script (KINDS) and its
 rows say so: `zip(..., strict=True)` made lax on sequences built from the same list, `sum(..., Fraction(0))`

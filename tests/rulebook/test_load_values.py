@@ -82,7 +82,7 @@ def folder(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # not module-scoped: mutation testing counts what a test runs in its own call, and setup too
 def rulebook(folder):
     return load_rulebook(folder)
 
