@@ -2,7 +2,7 @@
 on a small hand-built dataset (amounts worked out in the comments), the CAB's planted anomalies, parameters dated
 in the middle of the audited years, and bad input.
 
-The small case (tests/case_runner.write_case): three EAJE of the territory, method historical, year 2022.
+The small case (tests/support/audit_case.py): three EAJE of the territory, method historical, year 2022.
     EAJE-A   COM-A, 10 places, N-1 CEJ 1,000.00 -> due 1,000.00 (keeps its N-1 amount)
     EAJE-B   COM-B, 20 places, N-1 CEJ 3,000.00 -> due 3,000.00
     EAJE-D   COM-A, closed 2022-01-01 (open 0 days in 2022), N-1 CEJ 500.00 -> due 0.00, reason CLOSED,
@@ -21,55 +21,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.audit_case import BT, CASE, DUE, audit_json, build, run, write_payments
 from support.case_runner import write_case
 
 from ctg_funding.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CAB_AUDIT = ROOT / "scenarios" / "cab-audit.yaml"
-HEADER = ["year", "structure_id", "line", "amount", "note"]
-BT = "bonus_territoire"
 
-CASE = {
-    "name": "audit case",
-    "years": [2022, 2022],
-    "parameters": {"redistribution.method": "historical"},
-    "structures": [
-        {"id": "EAJE-A", "type": "EAJE", "units": 10},
-        {"id": "EAJE-B", "type": "EAJE", "units": 20, "commune": "COM-B"},
-        {"id": "EAJE-D", "type": "EAJE", "units": 15, "closed": "2022-01-01"},
-    ],
-    "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00", "EAJE-D": "500.00"},
-}
 # The same without EAJE-D: an envelope of 1,000.00 + 3,000.00 = 4,000.00, all allocated, nothing released.
 WITHOUT_D = {**CASE, "structures": CASE["structures"][:2],
              "cej": {k: v for k, v in CASE["cej"].items() if k != "EAJE-D"}}
-# What the rules give in 2022: every payment that matches them.
-DUE = [(2022, "EAJE-A", BT, "1000.00"), (2022, "EAJE-B", BT, "3000.00")]
-
-
-def write_payments(folder: Path, rows: list[tuple]) -> None:
-    with (folder / "payments.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(HEADER)
-        writer.writerows([[*row, ""] if len(row) == 4 else list(row) for row in rows])
-
-
-def build(tmp_path: Path, payments: list[tuple], case: dict | None = None) -> Path:
-    """The case's dataset (tmp_path/data) and scenario, with payments.csv beside the dataset's files."""
-    scenario = write_case(copy.deepcopy(case or CASE), tmp_path)
-    write_payments(tmp_path / "data", payments)
-    return scenario
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, ["audit", *map(str, args)])
-
-
-def audit_json(target: Path, years: str = "2022") -> tuple[int, dict]:
-    result = run(target, "--year", years, "--format", "json")
-    assert result.exit_code in (0, 1), result.output
-    return result.exit_code, json.loads(result.output)
 
 
 def short(data: dict) -> list[tuple]:
