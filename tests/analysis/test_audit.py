@@ -2,12 +2,8 @@
 on a small hand-built dataset (amounts worked out in the comments), the CAB's planted anomalies, parameters dated
 in the middle of the audited years, and bad input.
 
-The small case (tests/support/audit_case.py): three EAJE of the territory, method historical, year 2022.
-    EAJE-A   COM-A, 10 places, N-1 CEJ 1,000.00 -> due 1,000.00 (keeps its N-1 amount)
-    EAJE-B   COM-B, 20 places, N-1 CEJ 3,000.00 -> due 3,000.00
-    EAJE-D   COM-A, closed 2022-01-01 (open 0 days in 2022), N-1 CEJ 500.00 -> due 0.00, reason CLOSED,
-             its 500.00 released
-    EAJE envelope 2022 = 1,000.00 + 3,000.00 + 500.00 = 4,500.00; allocated 4,000.00, released 500.00.
+The small case is tests/support/audit_case.py's CASE: three EAJE, historical, 2022, 4,500.00 of envelope, EAJE-A
+1,000.00 and EAJE-B 3,000.00 due, EAJE-D closed (its 500.00 released); the arithmetic is written there.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.audit_case import BT, CASE, DUE, audit_json, build, run, write_payments
+from support.audit_case import BT, CASE, DUE, RENEWAL_CASE, RENEWAL_PAYMENTS, audit_json, build, run, write_payments
 from support.case_runner import write_case
 
 from ctg_funding.cli import main
@@ -491,13 +487,7 @@ def test_an_audit_across_the_renewal_recomputes_each_year_with_its_own_ctg(tmp_p
     # 4,000.00); A is closed and its 495.89 released. B paid 3,500.00: OVERPAID by 500.00 on its line, and the
     # family's payments exceed the renewed envelope by 3,500.00 - 3,495.89 = 4.11 (ENVELOPE_EXCEEDED, explained
     # by R7). Audited alone, 2026 still needs 2025's allocation: the audit computes it.
-    case = {"name": "renewal audit", "years": [2025, 2026],
-            "parameters": {"redistribution.method": "historical", "ctg.renewed_until": "2030-12-31"},
-            "structures": [{"id": "EAJE-A", "type": "EAJE", "units": 10, "closed": "2025-07-01"},
-                           {"id": "EAJE-B", "type": "EAJE", "units": 20}],
-            "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00"}}
-    target = build(tmp_path, [(2025, "EAJE-A", BT, "495.89"), (2025, "EAJE-B", BT, "3000.00"),
-                              (2026, "EAJE-B", BT, "3500.00")], case)
+    target = build(tmp_path, RENEWAL_PAYMENTS, RENEWAL_CASE)
     for years in ("2025..2026", "2026"):
         code, data = audit_json(target, years)
         assert code == 1

@@ -2,12 +2,8 @@
 are equal, the boundaries of each code, the tolerance (none, negative), the summary of a year without payments or
 structures, the explanation of an envelope (redistributed, renewed, two lines) and a missing or empty payments.csv.
 
-The small case (tests/support/audit_case.py): three EAJE of the territory, method historical, year 2022.
-    EAJE-A   COM-A, 10 places, N-1 CEJ 1,000.00 -> due 1,000.00 (keeps its N-1 amount)
-    EAJE-B   COM-B, 20 places, N-1 CEJ 3,000.00 -> due 3,000.00
-    EAJE-D   COM-A, closed 2022-01-01 (open 0 days in 2022), N-1 CEJ 500.00 -> due 0.00, reason CLOSED,
-             its 500.00 released
-    EAJE envelope 2022 = 1,000.00 + 3,000.00 + 500.00 = 4,500.00; allocated 4,000.00, released 500.00.
+The small case is tests/support/audit_case.py's CASE: three EAJE, historical, 2022, 4,500.00 of envelope, EAJE-A
+1,000.00 and EAJE-B 3,000.00 due, EAJE-D closed (its 500.00 released); the arithmetic is written there.
 The tolerance is audit.tolerance, 0.01 EUR (docs/funding-rules.md R6), unless a test says otherwise.
 """
 
@@ -17,7 +13,7 @@ import copy
 import shutil
 from pathlib import Path
 
-from support.audit_case import BT, CASE, DUE, audit_json, build, run
+from support.audit_case import BT, CASE, DUE, RENEWAL_CASE, RENEWAL_PAYMENTS, audit_json, build, run
 from support.case_runner import write_case
 
 from ctg_funding.rulebook import default_rules_dir
@@ -221,13 +217,7 @@ def test_exceeded_renewed_envelope_says_how_many_structures_make_it(tmp_path):
     # days): 2025 due 1,000 x 181/365 = 495.890410... -> 495.89. EAJE-B: CEJ 3,000.00, 3,000.00 a year. The 2026
     # envelope is what the 2 structures were allocated in 2025: 495.89 + 3,000.00 = 3,495.89. B paid 3,500.00:
     # the family exceeds it by 3,500.00 - 3,495.89 = 4.11.
-    case = {"name": "renewal audit", "years": [2025, 2026],
-            "parameters": {"redistribution.method": "historical", "ctg.renewed_until": "2030-12-31"},
-            "structures": [{"id": "EAJE-A", "type": "EAJE", "units": 10, "closed": "2025-07-01"},
-                           {"id": "EAJE-B", "type": "EAJE", "units": 20}],
-            "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00"}}
-    target = build(tmp_path, [(2025, "EAJE-A", BT, "495.89"), (2025, "EAJE-B", BT, "3000.00"),
-                              (2026, "EAJE-B", BT, "3500.00")], case)
+    target = build(tmp_path, RENEWAL_PAYMENTS, RENEWAL_CASE)
     code, data = audit_json(target, "2026")
     envelope = data["findings"][1]
     assert (envelope["code"], envelope["difference"]) == ("ENVELOPE_EXCEEDED", "4.11")

@@ -60,3 +60,14 @@ def audit_json(target: Path, years: str = "2022", *extra) -> tuple[int, dict]:
     result = run(target, "--year", years, "--format", "json", *extra)
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
+
+
+# Historical, CTG 2021-2025 renewed to 2030 (R7). EAJE-A: CEJ 1,000.00, closes 2025-07-01 (open 181 of 365 days):
+# 2025 due 1,000 x 181/365 = 495.890410... -> 495.89. EAJE-B: CEJ 3,000.00, due 3,000.00 every year. The 2026
+# envelope is what 2025 allocated, 495.89 + 3,000.00 = 3,495.89. B is paid 3,500.00 in 2026.
+RENEWAL_CASE = {"name": "renewal audit", "years": [2025, 2026],
+                "parameters": {"redistribution.method": "historical", "ctg.renewed_until": "2030-12-31"},
+                "structures": [{"id": "EAJE-A", "type": "EAJE", "units": 10, "closed": "2025-07-01"},
+                               {"id": "EAJE-B", "type": "EAJE", "units": 20}],
+                "cej": {"EAJE-A": "1000.00", "EAJE-B": "3000.00"}}
+RENEWAL_PAYMENTS = [(2025, "EAJE-A", BT, "495.89"), (2025, "EAJE-B", BT, "3000.00"), (2026, "EAJE-B", BT, "3500.00")]
