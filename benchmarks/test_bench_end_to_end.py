@@ -1,5 +1,6 @@
 """What a user waits for at national scale: each stage of `ctg simulate` (load, simulate, write the CSV, write the
-xlsx) and the whole command, on 60,000 structures of 1,000 territories over 10 years (generated, seed 7).
+xlsx) and the whole command, and the whole `ctg compare` and `ctg audit`, on 60,000 structures of 1,000
+territories over 10 years (generated, seed 7).
 
 Run: python -m pytest benchmarks --benchmark-only
 Each stage runs once (a national run is too long to repeat); peak memory (ru_maxrss, MB) and sizes are in each
@@ -9,10 +10,12 @@ for the CAB, 6,000, 60,000 and 120,000 structures as a table (the one in README.
 
 from __future__ import annotations
 
+import csv
 import os
 import resource
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -87,18 +90,68 @@ def test_stage_write(benchmark, result, fmt, tmp_path):
                                 peak_rss_mb=round(peak_rss_mb()))
 
 
+def run_command(command: list[str], codes: tuple[int, ...] = (0,)) -> float:
+    """Run a ctg command in its own process, start to exit; its peak memory (MB)."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) in codes
+    return usage.ru_maxrss / 1024
+
+
+def ctg(*args: object) -> list[str]:
+    return [sys.executable, "-m", "ctg_funding", *map(str, args), "--lang", "en", "--quiet"]
+
+
 def test_whole_command_csv(benchmark, national, tmp_path):
     """`ctg simulate SCENARIO --engine vector --format csv --output FILE` in its own process, start to exit."""
     output = tmp_path / "national.csv"
-    command = [sys.executable, "-m", "ctg_funding", "simulate", str(national), "--engine", "vector", "--format",
-               "csv", "--output", str(output), "--lang", "en", "--quiet"]
+    command = ctg("simulate", national, "--engine", "vector", "--format", "csv", "--output", output)
+    peak = benchmark.pedantic(run_command, args=(command,), rounds=1, iterations=1)
+    benchmark.extra_info["peak_rss_mb"] = round(peak)
+    assert output.stat().st_size > 0
 
-    def run() -> float:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _pid, status, usage = os.wait4(process.pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        return usage.ru_maxrss / 1024
 
-    peak = benchmark.pedantic(run, rounds=1, iterations=1)
+@pytest.fixture(scope="module")
+def historical(national) -> Path:
+    """The same dataset and years under redistribution.method: historical (scenario A of a compare)."""
+    path = national.with_name("historical.yaml")
+    text = national.read_text(encoding="utf-8")
+    assert text.count("redistribution.method: per_unit") == 1
+    path.write_text(text.replace("redistribution.method: per_unit", "redistribution.method: historical"),
+                    encoding="utf-8")
+    return path
+
+
+def test_whole_command_compare(benchmark, national, historical, tmp_path):
+    """`ctg compare A B --by structure --engine vector --format csv`: issue #12 asks for at most 1.5 times the two
+    simulates (test_whole_command_csv and the same on A)."""
+    output = tmp_path / "compare.csv"
+    command = ctg("compare", historical, national, "--by", "structure", "--engine", "vector", "--format", "csv",
+                  "--output", output)
+    peak = benchmark.pedantic(run_command, args=(command,), rounds=1, iterations=1)
+    benchmark.extra_info["peak_rss_mb"] = round(peak)
+    assert sum(1 for _ in output.open(encoding="utf-8")) > STRUCTURES
+
+
+def test_whole_command_audit(benchmark, historical, tmp_path):
+    """`ctg audit --year 2022..2026` of the historical amounts of five years paid back as payments.csv, one payment
+    in a thousand 1.00 too high (each an OVERPAID finding)."""
+    lines = tmp_path / "historical.csv"
+    run_command(ctg("simulate", historical, "--engine", "vector", "--format", "csv", "--output", lines))
+    payments = historical.parent / "payments.csv"
+    with lines.open(encoding="utf-8") as f, payments.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["year", "structure_id", "line", "amount", "note"])
+        rows = (r for r in csv.DictReader(f) if int(r["year"]) <= 2026 and r["amount"] != "0.00")
+        for i, r in enumerate(rows):
+            amount = Decimal(r["amount"]) + (1 if i % 1000 == 0 else 0)
+            writer.writerow([r["year"], r["structure_id"], r["line"], f"{amount:.2f}", ""])
+    output = tmp_path / "audit.csv"
+    command = ctg("audit", historical, "--year", "2022..2026", "--engine", "vector", "--format", "csv",
+                  "--output", output)
+    try:
+        peak = benchmark.pedantic(run_command, args=(command, (1,)), rounds=1, iterations=1)  # 1: findings
+    finally:
+        payments.unlink()
     benchmark.extra_info["peak_rss_mb"] = round(peak)
     assert output.stat().st_size > 0
