@@ -83,7 +83,7 @@ def audit(target: Path, year_text: str, fmt: str, output: Path | None, engine: s
       ctg audit data/cab --year 2022..2025 --format xlsx --output audit.xlsx
     """
     check_output(output, [*(scenario_inputs(target) if target.suffix in (".yaml", ".yml") else [target]),
-                          *rules_inputs(rules_dir)])
+                          *rules_inputs(rules_dir)], fmt)
     scenario, years = load_target(target, year_text, rules_dir)
     report_warnings([scenario.dataset], strict)
     with progress(quiet, "audit") as step:

@@ -71,7 +71,7 @@ def validate(dataset: Path, fmt: str, output: Path | None, strict: bool, rules_d
       ctg validate data/cab
       ctg validate data/cab --format json --output problems.json
     """
-    check_output(output, [dataset, *rules_inputs(rules_dir)])
+    check_output(output, [dataset, *rules_inputs(rules_dir)], fmt)
     rulebook = load_rules(rules_dir)
     ds = load_dataset(dataset, schema_of(rulebook))
     if strict and ds.warnings:
@@ -105,7 +105,7 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
       ctg simulate scenarios/cab-per-unit.yaml --year 2026
       ctg simulate scenarios/cab-historical.yaml --format xlsx --output cab-historical.xlsx
     """
-    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
+    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)], fmt)
     sc = load_scenario(scenario, load_rules(rules_dir))
     report_warnings([sc.dataset], strict)
     years = parse_years(year_text, sc.years)
@@ -148,7 +148,8 @@ def compare(scenario_a: Path, scenario_b: Path, by: str, year_text: str | None, 
       ctg compare scenarios/cab-historical.yaml scenarios/cab-per-unit.yaml --by commune --year 2026
       ctg compare scenarios/cab-historical.yaml scenarios/cab-per-unit.yaml --format html --output compare.html
     """
-    check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)])
+    check_output(output, [*scenario_inputs(scenario_a), *scenario_inputs(scenario_b), *rules_inputs(rules_dir)],
+                 fmt)
     rulebook = load_rules(rules_dir)
     a, b = load_scenario(scenario_a, rulebook), load_scenario(scenario_b, rulebook)
     report_warnings([a.dataset, b.dataset], strict)
@@ -205,7 +206,7 @@ def explain(scenario: Path, structure_id: str, year: int, fmt: str, output: Path
       ctg explain scenarios/cab-historical.yaml COORD-SAINT-LEONARD --year 2026
       ctg explain scenarios/cab-historical.yaml COORD-SAINT-LEONARD --year 2026 --format html -o explain.html
     """
-    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)])
+    check_output(output, [*scenario_inputs(scenario), *rules_inputs(rules_dir)], fmt)
     sc = load_scenario(scenario, load_rules(rules_dir))
     report_warnings([sc.dataset], strict)
     if structure_id not in sc.structures:
@@ -280,7 +281,7 @@ def rules(at: Any, fmt: str, output: Path | None, dataset: Path | None, year: in
       ctg rules --format html --output rules.html
       ctg rules --format html --dataset data/cab --year 2026 --output rules.html
     """
-    check_output(output, [*rules_inputs(rules_dir), *([dataset] if dataset else [])])
+    check_output(output, [*rules_inputs(rules_dir), *([dataset] if dataset else [])], fmt)
     when = at.date() if at else dt.date.today()
     rulebook = load_rules(rules_dir)
     usage = None

@@ -103,9 +103,17 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def check_output(output: Path | None, inputs: Iterable[Path]) -> None:
+def needs_a_file(fmt: str, output: Path | None) -> None:
+    """--format xlsx is a workbook: refuse it without --output (exit 2)."""
+    if fmt == "xlsx" and output is None:
+        raise InputError([Problem("--output", None, None, _("--format xlsx writes a file: give --output FILE.xlsx"))])
+
+
+def check_output(output: Path | None, inputs: Iterable[Path], fmt: str | None = None) -> None:
     """Refuse (exit 2, before any work) an --output that is one of the command's inputs, symlinks followed, or a
-    folder."""
+    folder, and (given the format) an xlsx without --output."""
+    if fmt is not None:
+        needs_a_file(fmt, output)
     if output is None:
         return
     if output.is_dir():
@@ -210,9 +218,7 @@ def write_output(fmt: str, output: Path | None, tables: Lazy[list[writers.Table]
         table = csv_table or (_made(tables))[0]
         writers.emit(writers.render_csv(table, dialect), output)
     elif fmt == "xlsx":
-        if output is None:
-            raise InputError([Problem("--output", None, None,
-                                      _("--format xlsx writes a file: give --output FILE.xlsx"))])
+        needs_a_file(fmt, output)
         writers.write_xlsx(_made(tables), output, provenance)
         click.echo(_("wrote {path}").format(path=output), err=True)
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..analysis.sweep import Sweep, load_sweep
-from ..errors import InputError, Problem
+from ..errors import Problem
 from ..files import read_text
 from ..i18n import _
 from ..output import sweep as sweep_out
@@ -103,13 +103,11 @@ def sweep(sweep_file: Path, fmt: str, output: Path | None, year_text: str | None
       ctg sweep scenarios/sweep-cab.yaml --scheduler tcp://127.0.0.1:8786 --format json
     """
     inputs = [*sweep_inputs(sweep_file), *rules_inputs(rules_dir)]
-    check_output(output, inputs)
+    check_output(output, inputs, fmt)
     plan = load_sweep(sweep_file, load_rules(rules_dir))
     report_warnings([plan.base.dataset], strict)
     years = parse_years(year_text, plan.base.years)
     files = per_structure_files(per_structure, plan, inputs) if per_structure else {}
-    if fmt == "xlsx" and output is None:
-        raise InputError([Problem("--output", None, None, _("--format xlsx writes a file: give --output FILE.xlsx"))])
     from ..analysis.sweep_dask import connect, run_sweep
 
     tasks = len(plan.points) + 1

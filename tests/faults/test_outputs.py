@@ -93,6 +93,18 @@ def test_output_onto_an_xlsx_dataset_or_a_link_to_an_input_is_refused(cab, tmp_p
     assert (data / "payments.csv").read_bytes() == payments
 
 
+@pytest.mark.parametrize("command", [
+    ["simulate", "missing.yaml"], ["compare", "missing.yaml", "missing.yaml"], ["audit", "missing.yaml", "--year",
+    "2022"], ["rules"], ["sweep", "missing.yaml"]], ids=["simulate", "compare", "audit", "rules", "sweep"])
+def test_an_xlsx_without_output_is_refused_before_any_input_is_read(command):
+    # The scenario files do not exist: were they read first, the problem would be "no such scenario file". The
+    # workbook's missing --output is said first, before a run that could take minutes.
+    result = invoke(*command, "--format", "xlsx")
+    assert result.exit_code == 2, result.output
+    last = result.output.strip().splitlines()[-1].strip()
+    assert last == "--output: --format xlsx writes a file: give --output FILE.xlsx"
+
+
 def test_generate_refuses_a_folder_that_holds_files_unless_forced(cab):
     data, _scenario = cab
     before = digest(data)
