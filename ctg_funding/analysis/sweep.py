@@ -253,12 +253,19 @@ def losses(base: dict[str, int], scenario: dict[str, int]) -> Losses:
     return Losses(len(paid), *over)
 
 
-def by_structure(amounts: dict[tuple[str, int], int], year: int | None = None) -> dict[str, int]:
-    """Cents per structure over every year (or in one year)."""
+def by_structure(amounts: dict[tuple[str, int], int]) -> dict[str, int]:
+    """Cents per structure over every year."""
     out: dict[str, int] = {}
+    for (sid, _y), cents in amounts.items():
+        out[sid] = out.get(sid, 0) + cents
+    return out
+
+
+def by_year(amounts: dict[tuple[str, int], int]) -> dict[int, dict[str, int]]:
+    """Cents per structure in each year, in one pass over the amounts."""
+    out: dict[int, dict[str, int]] = {}
     for (sid, y), cents in amounts.items():
-        if year is None or y == year:
-            out[sid] = out.get(sid, 0) + cents
+        out.setdefault(y, {})[sid] = cents
     return out
 
 
@@ -272,7 +279,8 @@ def summarise(point: Point, result: SimulationResult, base: dict[tuple[str, int]
                   warnings=list(result.warnings), amounts=amounts if keep_amounts else None)
     if base is not None:
         out.losses = losses(by_structure(base), by_structure(amounts))
-        out.losses_by_year = {y: losses(by_structure(base, y), by_structure(amounts, y)) for y in result.years}
+        base_years, mine = by_year(base), by_year(amounts)
+        out.losses_by_year = {y: losses(base_years.get(y, {}), mine.get(y, {})) for y in result.years}
     return out
 
 
