@@ -55,8 +55,9 @@ def families(report: SweepReport) -> list[str]:
 
 
 def compared(report: SweepReport) -> int:
-    """How many structures the base pays over the years (those whose loss is measured)."""
-    return sum(1 for cents in by_structure(report.base.amounts or {}).values() if cents > 0)
+    """How many structures the base pays over the years (those whose loss is measured), as the losses counted
+    them (every scenario is measured against the same base)."""
+    return next((o.losses.compared for o in report.outcomes if o.losses), 0)
 
 
 def _years_text(years: list[int]) -> str:
