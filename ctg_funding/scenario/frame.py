@@ -53,6 +53,13 @@ def _day_numbers(dates: Sequence[dt.date | None]) -> np.ndarray:
     return np.array([NEVER if d is None else d.toordinal() - _EPOCH_ORDINAL for d in dates], dtype=np.int64)
 
 
+def _narrowed(values: np.ndarray) -> np.ndarray:
+    """Python ints as int64 when every one is below LIMIT (not when one could add up past int64)."""
+    if values.dtype == object and (len(values) == 0 or values.max() < LIMIT):
+        return values.astype(np.int64)
+    return values
+
+
 def _column_array(values: Sequence[Any], dtype: Any) -> np.ndarray:
     """Python values as one array (one dimension even when the values are themselves sequences)."""
     out = np.empty(len(values), dtype=dtype)
@@ -133,7 +140,8 @@ class _Grid:
         lo = np.maximum(self.first_day[None, :], opened[:, None])
         open_grid = np.maximum(hi - lo, 0)
 
-        # Units x scale: int64 when no product with a year's days can reach LIMIT, else Python ints.
+        # Units x scale: int64 when no product with a year's days can reach LIMIT, else Python ints (and int64
+        # again in each frame whose values all fit: _narrowed).
         scaled = {u: int(u.scaleb(power, _EXACT)) for u in units_used}  # exact: power >= the places of each
         fits = max(scaled.values(), default=0) * 366 < LIMIT
         kind = np.int64 if fits else object
@@ -154,8 +162,6 @@ class _Grid:
                 self.open_days[row] = sy.open_days
                 self.unit_days[row] = _scaled(sy.unit_days, power)
         self.changed_rows = np.array(sorted(self.objects), dtype=np.intp)
-        if self.unit_days.dtype == object and self.unit_days.max() < LIMIT:
-            self.unit_days = self.unit_days.astype(np.int64)
         self.columns: dict[str, np.ndarray] = {}
         self._ids: np.ndarray | None = None
 
@@ -255,7 +261,7 @@ class YearFrame(Sequence[StructureYear]):
         self.territory_id = self._pick(grid.territory_id)
         self.open_days = self.column("open_days")
         self.year_days = self.column("year_days")
-        self.unit_days = self._pick(grid.unit_days)
+        self.unit_days = _narrowed(self._pick(grid.unit_days))
 
     def _pick(self, whole: np.ndarray) -> np.ndarray:
         return whole if self._rows is None else whole[self._rows]
