@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from .allocation import policy, renewal
 from .allocation.exact import allocate_year
 from .allocation.new_places import new_places_lines, reference_year
-from .allocation.plancher import PlancherLine, plancher_lines
+from .allocation.plancher import PlancherLine, below_floor, plancher_lines
 from .allocation.renewal import Base
-from .allocation.results import Envelope, Line, Released, Warning, YearResult
+from .allocation.results import Envelope, Line, Lines, Released, Warning, YearResult
 from .allocation.trajectoire import Growth, eligible_places, growth_of, payment_year, trajectoire_lines
 from .collector import gc_paused
 from .engine import Evaluation, evaluate
+from .engine.coded import CodedEvaluations
 from .engine.compile import compile_rulebook, params_used
+from .engine.facts import territory_years
 from .errors import InputError, Problem
 from .inputs.model import ENVELOPE_LINES
 from .money import ZERO
 from .rulebook import Rulebook, required
 from .rulebook.weights import WeightError
 from .scenario.file import Scenario, weight_fields
+from .scenario.frame import YearFrame, year_frame
 from .scenario.structure_years import StructureYear, first_days, structure_years
 
 # Above this many structure-years the vector engine is the default (measured: see README, "National scale").
@@ -66,10 +72,10 @@ class SimulationResult:
     scenario: Scenario
     years: list[int]
     engine: str
-    structure_years: dict[str, StructureYear]
-    evaluations: dict[str, Evaluation]
+    structure_years: Mapping[str, StructureYear]
+    evaluations: Mapping[str, Evaluation]
     condition_parameters: tuple[str, ...]  # the parameters the rules' conditions read
-    lines: list[Line] = field(default_factory=list)
+    lines: Lines = field(default_factory=Lines)
     released: list[Released] = field(default_factory=list)
     envelopes: list[Envelope] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
@@ -151,70 +157,121 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     bases = renewal.plan([t.id for t in ds.territories], years, lambda tid, year: policy.envelope_base(
         scenario.rulebook_for(tid), year, scenario.ctg_periods(tid)))
     every_year = sorted({year for _tid, year in bases})
-    sys_ = structure_years(scenario, every_year)
-    evaluations = evaluate(sys_, scenario.rulebook, engine, scenario.rulebook_for)
+    frame = year_frame(scenario, every_year)
+    evaluations = evaluate(frame, scenario.rulebook, engine, scenario.rulebook_for)
     weights = WeightValues(weight_fields(ds, scenario.new_structures), scenario)
-    allocated = _allocate(scenario, sys_, evaluations, bases, engine, weights, progress)
+    allocated = _allocate(scenario, frame, evaluations, bases, engine, weights, progress)
     if len(every_year) > len(years):  # keep the years asked only
-        wanted = set(years)
-        sys_ = [sy for sy in sys_ if sy.year in wanted]
-        evaluations = {sy.id: evaluations[sy.id] for sy in sys_}
+        keep = np.flatnonzero(np.isin(frame.year, years))
+        frame = frame.take(keep)
+        evaluations = evaluations.take(keep, frame)
     result = SimulationResult(scenario=scenario, years=years, engine=engine,
-                              structure_years={sy.id: sy for sy in sys_}, evaluations=evaluations,
+                              structure_years=StructureYearsById(frame), evaluations=evaluations,
                               condition_parameters=tuple(sorted(params_used(compile_rulebook(scenario.rulebook)))))
-    by_year: dict[int, list[StructureYear]] = {}
-    for sy in sys_:
-        by_year.setdefault(sy.year, []).append(sy)
     n1 = reference_year([a.last_year for a in ds.cej], min(t.start.year for t in ds.territories) - 1)
+    # The structures the outside-envelope rules apply to (their formula rule fired): R5, R8, R9.
+    r5 = evaluations.codes_where(lambda ev: required.NEW_PLACES in ev.formulas)
+    r8 = set(frame.structure_id[evaluations.codes_where(lambda ev: required.PLANCHER_ALSH in ev.formulas)].tolist())
+    r9 = evaluations.codes_where(lambda ev: required.BONUS_TRAJECTOIRE in ev.formulas)
     # N-1 places, for the structures the new-places rule (R5) applies to only.
-    r5 = {ev.structure_id for ev in evaluations.values() if required.NEW_PLACES in ev.formulas}
     places_n1 = {sy.structure.id: Fraction(sy.unit_days) / sy.year_days
-                 for sy in structure_years(scenario, [n1], only=r5)}
-    r8 = {ev.structure_id for ev in evaluations.values() if required.PLANCHER_ALSH in ev.formulas}
-    r9 = {ev.structure_id for ev in evaluations.values() if required.BONUS_TRAJECTOIRE in ev.formulas}
-    growths = _growths(scenario, years, engine, r9)
+                 for sy in structure_years(scenario, [n1], only=set(frame.structure_id[r5].tolist()))}
+    growths = _growths(scenario, years, engine, set(frame.structure_id[r9].tolist()))
+    off = evaluations.codes_where(lambda ev: required.CTG_NOT_IN_FORCE in ev.fired)
+    eligible = evaluations.column("eligible")
+    growing = _more_places(frame, np.flatnonzero(r5 & eligible), places_n1)
     for year in years:
         yr = allocated.get(year, YearResult())
+        in_year = frame.year == year
         result.lines.extend(yr.lines)
         rates = {t: Fraction(scenario.rulebook.value(required.NEW_PLACES_RATE.format(t), year) or 0)
                  for t in required.TRANCHES}
-        candidates = [sy for sy in by_year.get(year, []) if sy.structure.id in r5]
-        result.lines.extend(new_places_lines(year, candidates, evaluations, places_n1, n1, ds.collectivites, rates))
+        rows = np.flatnonzero(in_year & growing)
+        result.lines.extend(new_places_lines(year, [frame[i] for i in rows.tolist()], _of_rows(evaluations, rows),
+                                             places_n1, n1, ds.collectivites, rates))
         result.lines.extend(_plancher(year, yr.lines, evaluations, scenario.territory_of, scenario, r8))
-        result.lines.extend(trajectoire_lines(year, [sy for sy in by_year.get(year, []) if sy.structure.id in r9],
-                                              evaluations, growths))
+        reached = pd.Index(frame.territory_id).isin([tid for (tid, y), g in growths.items() if y == year and g.tier])
+        rows = np.flatnonzero(in_year & r9 & eligible & reached)
+        result.lines.extend(trajectoire_lines(year, [frame[i] for i in rows.tolist()], _of_rows(evaluations, rows),
+                                              growths))
         result.released.extend(yr.released)
         result.envelopes.extend(yr.envelopes)
-        result.warnings.extend(_uncovered(year, by_year.get(year, []), evaluations, yr.envelopes))
+        result.warnings.extend(_uncovered(year, frame.territory_id[in_year], off[in_year], yr.envelopes))
         result.warnings.extend(yr.warnings)
     return result
 
 
-def _uncovered(year: int, sys_: list[StructureYear], evaluations: dict[str, Evaluation],
-               envelopes: list[Envelope]) -> list[Warning]:
-    """A territory-year that no CTG covers (R1 fired on every structure): one warning with its whole envelope,
-    so that the output says why nobody receives anything."""
-    covered: dict[str, bool] = {}
-    for sy in sys_:
-        if not covered.get(sy.territory_id):  # one structure that R1 let through is enough
-            covered[sy.territory_id] = required.CTG_NOT_IN_FORCE not in evaluations[sy.id].fired
+class StructureYearsById(Mapping[str, StructureYear]):
+    """A frame's structure-years by id (`structure_id|year`), each made when asked (scenario/frame.py)."""
+
+    def __init__(self, frame: YearFrame) -> None:
+        self.frame = frame
+
+    def __getitem__(self, key: str) -> StructureYear:
+        return self.frame[self.frame.row_of(key)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frame.ids().tolist())
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def _of_rows(evaluations: CodedEvaluations, rows: np.ndarray) -> dict[str, Evaluation]:
+    """The evaluations of a few rows, by id."""
+    out = {}
+    for i in rows.tolist():
+        ev = evaluations.at(i)
+        out[f"{ev.structure_id}|{ev.year}"] = ev
+    return out
+
+
+def _more_places(frame: YearFrame, rows: np.ndarray, places_n1: dict[str, Fraction]) -> np.ndarray:
+    """Which of `rows` have more places (unit-days over year days) than their structure had in N-1: the only
+    ones the new-places rule can pay (new_places_lines decides; this only spares it the others)."""
+    out = np.zeros(len(frame), dtype=bool)
+    none = Fraction(0)
+    before = [places_n1.get(sid, none) for sid in frame.structure_id[rows].tolist()]
+    num = np.array([b.numerator for b in before] + [0], dtype=object)[:-1]
+    den = np.array([b.denominator for b in before] + [1], dtype=object)[:-1]
+    scaled = frame.unit_days[rows].astype(object) * den
+    out[rows] = np.asarray(scaled > num * frame.scale * frame.year_days[rows].astype(object), dtype=bool)
+    return out
+
+
+def _uncovered(year: int, territories: np.ndarray, off: np.ndarray, envelopes: list[Envelope]) -> list[Warning]:
+    """A territory-year that no CTG covers (R1 fired on every structure: `off` of each row, `territories` its
+    territory): one warning with its whole envelope, so that the output says why nobody receives anything."""
+    covered = set(territories[~off].tolist())  # one structure that R1 let through is enough
     out = []
-    for tid in sorted(t for t, c in covered.items() if not c):
+    for tid in sorted(set(territories.tolist()) - covered):
         total = sum((e.envelope for e in envelopes if e.territory == tid), ZERO)
         out.append(Warning(year, "", tid, policy.CTG_OFF, amount=total))
     return out
 
 
-def _plancher(year: int, lines: list[Line], evaluations: dict[str, Evaluation], territory_of: dict[str, str],
+def _plancher(year: int, lines: Lines, evaluations: Mapping[str, Evaluation], territory_of: dict[str, str],
               scenario: Scenario, r8: set[str]) -> list[PlancherLine]:
     """R8's lines of a year, from its envelope lines (of the structures R8 applies to), each at the floor of its
-    territory."""
+    territory. A block of lines held as columns is read as columns: only the lines under their floor are made."""
     floors = {t.id: Fraction(scenario.rulebook_for(t.id).value(required.ALSH_FLOOR, year) or 0)
               for t in scenario.dataset.territories}
     if not any(floors.values()):
         return []
-    return plancher_lines(year, (ln for ln in lines if ln.structure_id in r8), evaluations,
-                          lambda sid: floors[territory_of[sid]])
+    candidates: list[Any] = []
+    for part in lines.parts():
+        if not hasattr(part, "column"):
+            candidates.extend(ln for ln in part if ln.structure_id in r8)
+            continue
+        sids = part.column("structure_id")
+        floor = [floors[territory_of[sid]] for sid in sids.tolist()]
+        under = below_floor(np.array([f.numerator for f in floor] + [0], dtype=object)[:-1],
+                            np.array([f.denominator for f in floor] + [1], dtype=object)[:-1],
+                            part.column("cents").astype(object), part.column("units_num").astype(object),
+                            part.column("units_den").astype(object))
+        keep = np.asarray(under, dtype=bool) & pd.Index(sids).isin(list(r8))
+        candidates.extend(part.take(np.flatnonzero(keep)))
+    return plancher_lines(year, candidates, evaluations, lambda sid: floors[territory_of[sid]])
 
 
 def _growths(scenario: Scenario, years: list[int], engine: str, r9: set[str]) -> dict[tuple[str, int], Growth]:
@@ -236,16 +293,15 @@ def _growths(scenario: Scenario, years: list[int], engine: str, r9: set[str]) ->
             for (tid, year), reference in wanted.items()}
 
 
-def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[str, Evaluation],
+def _allocate(scenario: Scenario, frame: YearFrame, evaluations: CodedEvaluations,
               bases: dict[tuple[str, int], Base], engine: str, weights: WeightValues,
               progress: Callable[[int, int], None] | None) -> dict[int, YearResult]:
     """Every territory-year of `bases`, by year, round after round (R7: a renewal after its base year): each
     round's N-1 amounts from the CEJ or from the rounds before it (`renewal.n1_cents`), for either allocator."""
     order = renewal.rounds(bases)
     round_of = {key: r for r, keys in enumerate(order) for key in keys}
-    rows_of: list[list[StructureYear]] = [[] for _ in order]
-    for sy in sys_:
-        rows_of[round_of[(sy.territory_id, sy.year)]].append(sy)
+    keys, pair = territory_years(frame.territory_id, frame.year)
+    round_of_row = np.array([round_of[key] for key in keys], dtype=np.int64)[pair]
     base_years = {b.year for b in bases.values() if b.year is not None}
     out: dict[int, YearResult] = {}
     allocated: dict[tuple[str, int], int] = {}  # what the base years allocated: (structure id, year) -> cents
@@ -262,16 +318,19 @@ def _allocate(scenario: Scenario, sys_: list[StructureYear], evaluations: dict[s
         if progress:
             progress(done, steps)
 
-    for rows in rows_of:
-        cents = renewal.n1_cents(rows, scenario.dataset.cej, bases, allocated)
+    for r in range(len(order)):
+        rows = np.flatnonzero(round_of_row == r)
+        part = frame.take(rows)
+        cents = renewal.n1_cents(part.structure_id, part.year, part.territory_id, scenario.dataset.cej, bases,
+                                 allocated)
         if engine == "vector":
             from .allocation.vector import allocate_vector
 
-            for item in sorted(allocate_vector(rows, evaluations, cents, bases, scenario.rulebook_for,
-                                               weights).items()):
+            for item in sorted(allocate_vector(part, evaluations.take(rows, part), cents, bases,
+                                               scenario.rulebook_for, weights).items()):
                 step(item)
         else:
-            for item in _allocate_exact(rows, cents, evaluations, bases, scenario, weights):
+            for item in _allocate_exact(list(part), cents, _of_rows(evaluations, rows), bases, scenario, weights):
                 step(item)
     return out
 

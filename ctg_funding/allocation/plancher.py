@@ -35,6 +35,13 @@ class PlancherLine(Line):
         return self.PARAMETERS
 
 
+def below_floor(floor_num: Any, floor_den: Any, cents: Any, units_num: Any, units_den: Any) -> Any:
+    """Whether a bonus of `cents` is under the floor (floor_num / floor_den EUR per hour) times its hours
+    (units_num / units_den), in integers: one line's figures, or arrays of them (most lines are at or above
+    the floor at national scale, and are not read one by one)."""
+    return floor_num * 100 * units_num > cents * floor_den * units_den
+
+
 def plancher_lines(year: int, lines: Iterable[Any], evaluations: Mapping[str, Any],
                    floor_of: Callable[[str], Fraction | None]) -> list[PlancherLine]:
     """One line per eligible structure R8 applies to whose bonus territoire is below the floor times its hours.
@@ -46,8 +53,7 @@ def plancher_lines(year: int, lines: Iterable[Any], evaluations: Mapping[str, An
         if not ln.eligible and ln.reason != NO_SHARE_ZERO_WEIGHT:
             continue
         floor = floor_of(ln.structure_id)
-        # At or above the floor (most of them, at national scale): floor x hours <= its cents, tested on integers.
-        if not floor or floor.numerator * 100 * ln.units_num <= ln.cents * floor.denominator * ln.units_den:
+        if not floor or not below_floor(floor.numerator, floor.denominator, ln.cents, ln.units_num, ln.units_den):
             continue
         ev = evaluations[f"{ln.structure_id}|{year}"]
         if required.PLANCHER_ALSH not in ev.formulas:

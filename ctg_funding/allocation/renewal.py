@@ -86,29 +86,43 @@ def rounds(bases: Mapping[Key, Base]) -> list[set[Key]]:
 def allocated_cents(lines: Iterable[Any]) -> dict[tuple[str, int], int]:
     """What each structure was allocated on its envelope line in a year, in cents: (structure id, year) -> cents.
     The amounts released to the Caf are in no line, so they are not carried into a renewal."""
-    return {(ln.structure_id, ln.year): ln.cents for ln in lines if ln.line in ENVELOPE_LINES}
+    parts = lines.parts() if hasattr(lines, "parts") else [lines]
+    out: dict[tuple[str, int], int] = {}
+    for part in parts:
+        if hasattr(part, "column"):  # a block of lines held as columns (allocation/vector.py)
+            keep = pd.Index(part.column("line")).isin(list(ENVELOPE_LINES))
+            keys = zip(part.column("structure_id")[keep].tolist(), part.column("year")[keep].tolist(), strict=True)
+            out.update(zip(keys, part.column("cents")[keep].tolist(), strict=True))
+        else:
+            out.update(((ln.structure_id, ln.year), ln.cents) for ln in part if ln.line in ENVELOPE_LINES)
+    return out
 
 
-def n1_cents(rows: Sequence[Any], cej: Sequence[Any], bases: Mapping[Key, Base],
-             allocated: Mapping[tuple[str, int], int]) -> np.ndarray:
-    """Each structure-year's N-1 amount in cents. From the CEJ (R1): its actions that ended before the year. In a
-    renewed CTG from its base year (R7): what it was allocated that year, 0 if nothing."""
-    out = np.zeros(len(rows), dtype=np.int64)
-    base_of: dict[str, dict[int, int | None]] = {}  # territory -> year -> base year (no tuple per row)
-    for (tid, year), base in bases.items():
-        base_of.setdefault(tid, {})[year] = base.year
-    base_years = [base_of[sy.territory_id][sy.year] for sy in rows]
-    from_cej = [i for i, b in enumerate(base_years) if b is None]
-    if from_cej and cej:
+def n1_cents(structure_ids: Sequence[str], years: Sequence[int], territories: Sequence[str], cej: Sequence[Any],
+             bases: Mapping[Key, Base], allocated: Mapping[tuple[str, int], int]) -> np.ndarray:
+    """Each structure-year's N-1 amount in cents (the rows given as columns: structure id, year, territory). From
+    the CEJ (R1): its actions that ended before the year. In a renewed CTG from its base year (R7): what it was
+    allocated that year, 0 if nothing."""
+    n = len(structure_ids)
+    out = np.zeros(n, dtype=np.int64)
+    if not n:
+        return out
+    rows = pd.DataFrame({"sid": np.asarray(structure_ids, dtype=object), "year": np.asarray(years, dtype=np.int64),
+                         "tid": np.asarray(territories, dtype=object)})
+    keys = pd.DataFrame([(tid, year, -1 if base.year is None else base.year) for (tid, year), base in bases.items()],
+                        columns=["tid", "year", "base"])
+    # renewal.plan gives every territory-year a base: a missing one would be NaN, which no int64 can hold
+    base_years = rows.merge(keys, on=["tid", "year"], how="left")["base"].to_numpy(dtype=np.int64)
+    from_cej = np.flatnonzero(base_years < 0)
+    if len(from_cej) and cej:
         actions = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],
                                 "cents": [int(Fraction(a.amount) * 100) for a in cej]})
-        frame = pd.DataFrame({"index": from_cej, "sid": [rows[i].structure.id for i in from_cej],
-                              "year": [rows[i].year for i in from_cej]})
+        frame = rows.iloc[from_cej].assign(index=from_cej)
         merged = frame.merge(actions, on="sid")
         merged = merged[merged["last_year"] < merged["year"]]
         summed = merged.groupby("index")["cents"].sum()
         out[summed.index.to_numpy()] = summed.to_numpy()
-    for i, b in enumerate(base_years):
-        if b is not None:
-            out[i] = allocated.get((rows[i].structure.id, b), 0)
+    sids = rows["sid"].tolist()
+    for i in np.flatnonzero(base_years >= 0).tolist():
+        out[i] = allocated.get((sids[i], int(base_years[i])), 0)
     return out

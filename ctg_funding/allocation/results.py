@@ -4,9 +4,12 @@ the envelopes, and warnings. Each carries the figures the allocator read and com
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from ..money import ZERO
 
@@ -114,9 +117,54 @@ class Warning:
     reason: str = ""
 
 
+class Lines(Sequence[Any]):
+    """A run's lines in order, as one sequence: line objects, and blocks of lines held as columns (the vector
+    allocator's `LineBlock`, which makes a line object only when one is read). Outputs that can read columns
+    (the CSV) take the blocks' columns through `parts`; everything else iterates."""
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        self._parts: list[Any] = []  # lists of line objects and column blocks, in order
+        self.extend(items)
+
+    def parts(self) -> list[Any]:
+        """The lists of line objects and the column blocks, in order."""
+        return list(self._parts)
+
+    def append(self, line: Any) -> None:
+        if not self._parts or not isinstance(self._parts[-1], list):
+            self._parts.append([])
+        self._parts[-1].append(line)
+
+    def extend(self, items: Iterable[Any]) -> None:
+        if isinstance(items, Lines):
+            for part in items._parts:
+                self.extend(part)
+        elif hasattr(items, "column"):  # a block of columns: kept as it is
+            if len(items):
+                self._parts.append(items)
+        else:
+            for line in items:
+                self.append(line)
+
+    def __iter__(self) -> Iterator[Any]:
+        return itertools.chain.from_iterable(self._parts)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def __getitem__(self, index: int) -> Any:  # type: ignore[override]
+        if index < 0:
+            index += len(self)
+        for part in self._parts:
+            if 0 <= index < len(part):
+                return part[index]
+            index -= len(part)
+        raise IndexError("line index out of range")
+
+
 @dataclass
 class YearResult:
-    lines: list = field(default_factory=list)
+    lines: Lines = field(default_factory=Lines)
     released: list[Released] = field(default_factory=list)
     envelopes: list[Envelope] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)

@@ -16,7 +16,7 @@ allocated by `exact.allocate_family`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -98,10 +98,12 @@ class PackedLine(NamedTuple):
 
 @dataclass
 class _Groups:
-    """The rows sorted by (year, territory, family), each group's policy and the integer figures of each row."""
+    """The rows sorted by (year, territory, family), each group's policy and the integer figures of each row. The
+    rows are a frame's (scenario/frame.py) and their evaluations codes (engine/coded.py): columns, with an object
+    made only for the rows that need one (`sy`, `ev`)."""
 
-    sys_: list[Any]
-    evs: list[Any]
+    frame: Any
+    evs: Any
     starts: np.ndarray
     sizes: np.ndarray
     g_year: list[int]
@@ -118,11 +120,20 @@ class _Groups:
     yd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     big_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     scale: int = 1
-    reasons: list[str | None] = field(default_factory=list)  # per row: the evaluation's, or why no share
+    reasons: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: the evaluation's,
+    # or why no share
 
     @property
     def n(self) -> int:
-        return len(self.sys_)
+        return len(self.frame)
+
+    def sy(self, i: int) -> Any:
+        """Row i's structure-year."""
+        return self.frame[i]
+
+    def ev(self, i: int) -> Any:
+        """Row i's evaluation."""
+        return self.evs.at(i)
 
     @property
     def ng(self) -> int:
@@ -163,30 +174,21 @@ class _Items(NamedTuple):
     num: np.ndarray
 
 
-def _scale(values: Any) -> int:
-    """A power of ten that makes every unit-days value an integer."""
-    places = 0
-    for value in values:
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places:
-            places = -exponent
-    return 10**places
-
-
 def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per group sums of an object (or int) array, one per group. The groups are the runs that begin at `starts`
     (`_group`: at least one, each non-empty), so reduceat's sums are exact as they are."""
     return np.add.reduceat(values.astype(object), starts)
 
 
-def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cents: np.ndarray,
+def allocate_vector(frame: Any, evaluations: Any, n1_cents: np.ndarray,
                     bases: Mapping[tuple[str, int], Base], rulebook_of: Callable[[str], Rulebook],
                     weights: Any) -> dict[int, YearResult]:
     """Every family-year of every territory, by year: the lines, released amounts and envelopes of `exact`.
-    `n1_cents` are the structure-years' N-1 amounts (`renewal.n1_cents`), `bases` where they come from."""
-    if not sys_:
+    `frame` holds the structure-years (scenario/frame.py), `evaluations` their codes (engine/coded.py, the same
+    rows), `n1_cents` their N-1 amounts (`renewal.n1_cents`), `bases` where those come from."""
+    if not len(frame):
         return {}
-    gr = _group(sys_, evaluations, n1_cents)
+    gr = _group(frame, evaluations, n1_cents)
     _read_figures(gr)
     _decide(gr, rulebook_of, bases)
     _no_share(gr)
@@ -197,20 +199,20 @@ def allocate_vector(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cent
     return _results(gr, am, items, cents, warnings, rulebook_of, weights)
 
 
-def _group(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cents: np.ndarray) -> _Groups:
+def _group(frame: Any, evaluations: Any, n1_cents: np.ndarray) -> _Groups:
     """Rows sorted by (year, territory, family), rows kept in their order within a group (stable), with their
     N-1 amounts."""
-    n = len(sys_)
-    evs = [evaluations[sy.id] for sy in sys_]
-    years_in = np.fromiter((sy.year for sy in sys_), dtype=np.int64, count=n)
-    fam_codes, fam_names = pd.factorize(np.array([ev.family for ev in evs], dtype=object), sort=True)
-    terr_codes, terr_names = pd.factorize(np.array([sy.territory_id for sy in sys_], dtype=object), sort=True)
+    n = len(frame)
+    years_in = np.asarray(frame.year, dtype=np.int64)
+    fam_codes, fam_names = pd.factorize(evaluations.column("family"), sort=True)
+    terr_codes, terr_names = pd.factorize(frame.territory_id, sort=True)
     order = np.lexsort((fam_codes, terr_codes, years_in))
     y_s, t_s, f_s = years_in[order], terr_codes[order], fam_codes[order]
     change = (y_s[1:] != y_s[:-1]) | (t_s[1:] != t_s[:-1]) | (f_s[1:] != f_s[:-1])
     starts = np.flatnonzero(np.r_[True, change])
     families = np.asarray(fam_names, dtype=object)[f_s]
-    return _Groups(sys_=[sys_[i] for i in order.tolist()], evs=[evs[i] for i in order.tolist()], starts=starts,
+    sorted_frame = frame.take(order)
+    return _Groups(frame=sorted_frame, evs=evaluations.take(order, sorted_frame), starts=starts,
                    sizes=np.diff(np.r_[starts, n]), g_year=y_s[starts].tolist(),
                    g_terr=np.asarray(terr_names, dtype=object)[t_s][starts].tolist(),
                    g_fam=families[starts].tolist(), families=families, years=y_s,
@@ -220,17 +222,11 @@ def _group(sys_: Sequence[Any], evaluations: Mapping[str, Any], n1_cents: np.nda
 def _read_figures(gr: _Groups) -> None:
     """Each row's eligibility, days, units scaled to integers, and each group's envelope (the sum of its rows'
     N-1 cents)."""
-    n = gr.n
-    gr.elig = np.fromiter((ev.eligible for ev in gr.evs), dtype=bool, count=n)
-    gr.od = np.fromiter((sy.open_days for sy in gr.sys_), dtype=np.int64, count=n)
-    gr.yd = np.fromiter((sy.year_days for sy in gr.sys_), dtype=np.int64, count=n)
-    # Unit-days repeat from year to year: read and scale each distinct value once.
-    unit_days = [sy.unit_days for sy in gr.sys_]
-    distinct = dict.fromkeys(unit_days)
-    gr.scale = _scale(distinct)
-    for v in distinct:
-        distinct[v] = int(v * gr.scale)
-    gr.big_u = np.array([distinct[v] for v in unit_days], dtype=object)
+    gr.elig = gr.evs.column("eligible").copy()  # _no_share takes some rows out
+    gr.od = np.asarray(gr.frame.open_days, dtype=np.int64)
+    gr.yd = np.asarray(gr.frame.year_days, dtype=np.int64)
+    gr.scale = gr.frame.scale
+    gr.big_u = gr.frame.unit_days.astype(object)  # exact Python ints: they are multiplied by cents
     gr.envelope = _group_sums(gr.a_cents, gr.starts)
 
 
@@ -238,26 +234,39 @@ def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[
     """Each group's policy (the same decision as the exact allocator's)."""
     memo: dict[tuple, FamilyPolicy] = {}
     gr.routed = np.zeros(gr.ng, dtype=bool)
-    for g in range(gr.ng):
-        evs = gr.evs[gr.starts[g]:gr.starts[g] + gr.sizes[g]]
-        forced = frozenset(ev.method for ev in evs if ev.method)
-        caps = frozenset(ev.cap_param for ev in evs if ev.cap_param and ev.eligible)
-        base = bases[(gr.g_terr[g], gr.g_year[g])]
-        key = (gr.g_terr[g], gr.g_year[g], gr.g_fam[g], forced, caps, base)
-        if key not in memo:  # tens of thousands of groups, a few distinct policies
-            memo[key] = policy.family_policy(rulebook_of(gr.g_terr[g]), gr.g_fam[g], gr.g_year[g], forced, caps,
-                                             base)
+    kinds = [gr.evs.at_code(c) for c in range(len(gr.evs.tails))]  # one evaluation per code
+    by_codes: dict[tuple[int, ...], tuple[frozenset, frozenset]] = {}
+    for g, codes in enumerate(_codes_of_groups(gr)):
+        if codes not in by_codes:
+            by_codes[codes] = (frozenset(kinds[c].method for c in codes if kinds[c].method),
+                               frozenset(kinds[c].cap_param for c in codes if kinds[c].cap_param and kinds[c].eligible))
+        forced, caps = by_codes[codes]
+        tid, year, family = gr.g_terr[g], gr.g_year[g], gr.g_fam[g]
+        book = rulebook_of(tid)
+        base = bases[(tid, year)]
+        key = (tid, year, family, forced, caps, base)
+        if key not in memo:
+            memo[key] = policy.family_policy(book, family, year, forced, caps, base)
         gr.policies.append(memo[key])
         gr.routed[g] = memo[key].exact_only
+
+
+def _codes_of_groups(gr: _Groups) -> list[tuple[int, ...]]:
+    """The distinct evaluation codes of each group's rows (what decides its policy), in code order."""
+    nc = max(len(gr.evs.tails), 1)
+    pairs = np.unique(gr.g_of.astype(np.int64) * nc + gr.evs.code)
+    bounds = np.searchsorted(pairs // nc, np.arange(gr.ng + 1)).tolist()
+    codes = (pairs % nc).tolist()
+    return [tuple(codes[bounds[g]:bounds[g + 1]]) for g in range(gr.ng)]
 
 
 def _no_share(gr: _Groups) -> None:
     """Under per_unit, a row that passes R3 but has no units receives nothing: not eligible, NO_UNITS (as the
     exact allocator says)."""
-    gr.reasons = [ev.reason for ev in gr.evs]
+    gr.reasons = gr.evs.column("reason").copy()
     per_unit = np.array([p.method != "historical" for p in gr.policies])[gr.g_of] & ~gr.routed[gr.g_of]
-    for i in np.flatnonzero(per_unit & gr.elig & (gr.big_u == 0)).tolist():
-        gr.elig[i], gr.reasons[i] = False, policy.NO_SHARE_NO_UNITS
+    none = per_unit & gr.elig & (gr.big_u == 0)
+    gr.elig[none], gr.reasons[none] = False, policy.NO_SHARE_NO_UNITS
 
 
 def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
@@ -271,10 +280,10 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
     amount = np.where(keep, obj(gr.a_cents) * obj(gr.od) * scale, 0)
     cap_cents: list[int | None] = [None] * n
     cap_num = np.zeros(n, dtype=object)
+    cap_params = gr.evs.column("cap_param")
     for i in np.flatnonzero(keep).tolist():
-        ev = gr.evs[i]
-        if ev.cap_param:
-            cap_cents[i] = int(Fraction(rulebook_of(gr.g_terr[g_of[i]]).value(ev.cap_param, gr.years[i])) * 100)
+        if cap_params[i]:
+            cap_cents[i] = int(Fraction(rulebook_of(gr.g_terr[g_of[i]]).value(cap_params[i], gr.years[i])) * 100)
             cap_num[i] = cap_cents[i]
     has_cap = np.array([c is not None for c in cap_cents], dtype=bool)
     ceiling = cap_num * gr.big_u
@@ -291,7 +300,7 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
         if s_g[g]:
             den[g] = s_g[g]
         else:
-            whole[g] = policy.ctg_off(ev.fired for ev in gr.evs[gr.starts[g]:gr.starts[g] + gr.sizes[g]])
+            whole[g] = policy.ctg_off(gr.evs.column("fired")[gr.starts[g]:gr.starts[g] + gr.sizes[g]].tolist())
     sel = ~hist & live & gr.elig & (s_g[g_of] != 0)
     num = np.where(sel, gr.envelope[g_of] * gr.big_u, num)
     return _Amounts(num=num, den=den, capped=capped, cap_cents=cap_cents, s_g=s_g, whole=whole,
@@ -310,7 +319,7 @@ def _released(gr: _Groups, am: _Amounts, rulebook_of: Callable[[str], Rulebook])
     cap_rel = np.where(am.capped, am.before_cap - am.ceiling, 0)
     rows: list[tuple[int, int, str | None, str, Any, list[str]]] = []
     for i in np.flatnonzero((inel_rel != 0) | (closed_rel != 0) | am.capped).tolist():
-        g, ev, sid = int(g_of[i]), gr.evs[i], gr.sys_[i].structure.id
+        g, ev, sid = int(g_of[i]), gr.ev(i), gr.frame.structure_id[i]
         if inel_rel[i]:
             reason, rules = policy.ineligible_release(ev.reason, ev.reason_rule)
             rows.append((g, i, sid, reason, inel_rel[i], rules))
@@ -381,6 +390,18 @@ def _order_keys(values: np.ndarray) -> np.ndarray:
         return np.unique(values, return_inverse=True)[1].reshape(-1)
 
 
+def _divmod(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floor division and remainder of integer arrays (Python ints in object arrays): in int64 when both fit, the
+    same figures at a fraction of the cost; else on the Python ints (a floor's denominators can be large)."""
+    try:
+        num64, den64 = num.astype(np.int64), den.astype(np.int64)
+    except OverflowError:
+        quotient = num // den
+        return quotient, num - quotient * den
+    quotient = num64 // den64
+    return quotient, num64 - quotient * den64
+
+
 def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     """One rounding per group: the lines and the released amounts share the envelope's cents (largest
     remainder, ties by structure id then position, exactly as `exact.largest_remainder`)."""
@@ -388,11 +409,10 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     items_g = np.r_[g_of, rel_g]
     items_num = np.r_[am.num, items.num] if len(rel_g) else am.num
     items_den = am.den[items_g]
-    floor_cents = items_num // items_den
-    rem = items_num - floor_cents * items_den
+    floor_cents, rem = _divmod(items_num, items_den)
     rel_pos = gr.sizes[rel_g] + np.arange(len(rel_g)) - np.searchsorted(rel_g, rel_g, side="left")
     position = np.r_[np.arange(n) - gr.starts[g_of], rel_pos]
-    keys = [ev.structure_id for ev in gr.evs] + [r[2] or "" for r in items.rows]
+    keys = np.concatenate([gr.frame.structure_id, np.array([r[2] or "" for r in items.rows] + [""], dtype=object)[:-1]])
     live_items = ~gr.routed[items_g]
     # Cents left per group after flooring (int64 is exact here: every figure is at most the envelope's cents).
     fc = np.where(live_items, floor_cents, 0).astype(np.int64)
@@ -408,12 +428,12 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     # Only amounts with a remainder can take an extra cent: the remainders of a group add up to `left` whole
     # cents, each below one, so at least `left` of them are non-zero (and a zero remainder is never bumped).
     idx = np.flatnonzero(live_items & (rem != 0))
-    key_code = pd.factorize(np.array(keys, dtype=object), sort=True)[0]
+    key_code = pd.factorize(keys[idx], sort=True)[0]  # ranks of the ids among the amounts with a remainder
     # Rank by remainder, then structure id, then position. The items of a group share one denominator, so their
     # remainders compare as the integers `rem`, exactly: as int64 when every remainder fits (per_unit and historical
     # groups: a denominator is year days x scale, or a sum of scaled units), else by their exact ranks among Python
     # ints (a floor multiplies a group's denominator by its own figures, which can take it beyond int64).
-    order = np.lexsort((position[idx], key_code[idx], -_order_keys(rem[idx]), items_g[idx]))
+    order = np.lexsort((position[idx], key_code, -_order_keys(rem[idx]), items_g[idx]))
     ranked, gs = idx[order], items_g[idx][order]
     first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
@@ -423,23 +443,34 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     return cents
 
 
+def _row_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One code per distinct row of equal-length integer or boolean columns (0, 1, ... in order of first
+    appearance): each column is combined into the codes so far, and the pairs renumbered, so that no key grows
+    beyond int64 however many columns (np.unique over rows sorts them, 30 times slower)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        part, values = pd.factorize(column)
+        code = pd.factorize(code * len(values) + part)[0]
+    return code
+
+
 def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor,
     cap, eligibility, renewal, reason): lines with the same rules share one list."""
-    g_of, evs = gr.g_of, gr.evs
-    fired_code = pd.factorize(np.fromiter((id(ev.fired) for ev in evs), dtype=np.int64, count=gr.n))[0]
+    g_of = gr.g_of
+    fired_code = gr.evs.code  # one code per distinct set of fired rules
     methods = [p.method for p in gr.policies]
     method_code = np.array([list(required.METHOD_RULES).index(m) for m in methods], dtype=np.int64)[g_of]
     renewed = np.array([p.renewed_from is not None for p in gr.policies], dtype=bool)[g_of]
     prorata = (gr.od > 0) & (gr.od < gr.yd)
-    reason_code = pd.factorize(_objects(gr.reasons))[0]
-    keys = np.column_stack([fired_code, method_code, prorata, am.floor_rows, am.capped, gr.elig, renewed,
-                            reason_code])
-    _keys_u, first, inverse = np.unique(keys[rows], axis=0, return_index=True, return_inverse=True)
+    reason_code = pd.factorize(gr.reasons)[0]
+    inverse = _row_codes([a[rows] for a in (fired_code, method_code, prorata, am.floor_rows, am.capped, gr.elig,
+                                            renewed, reason_code)])
+    first = np.unique(inverse, return_index=True)[1]
     rules_of = []
     for k in range(len(first)):
         i = int(rows[first[k]])
-        ev = evs[i]
+        ev = gr.ev(i)
         rules_of.append(policy.line_rules(ev, methods[g_of[i]], bool(gr.elig[i]), gr.reasons[i],
                                           pro_rata=bool(prorata[i]), capped=bool(am.capped[i]),
                                           floored=bool(am.floor_rows[i]), received=False,
@@ -447,12 +478,11 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     return [rules_of[k] for k in inverse.reshape(-1).tolist()]
 
 
-def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray) -> list[PackedLine]:
-    """The lines of the vectorised groups, built column by column (no Python loop body per line)."""
-    g_of, evs = gr.g_of, gr.evs
+def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray) -> LineBlock:
+    """The lines of the vectorised groups, as columns (no Python object per line)."""
+    g_of = gr.g_of
     every = len(rows) == gr.n  # no routed group: whole columns, no indexing
     pick = (lambda a: a) if every else (lambda a: a[rows])
-    sel = evs if every else [evs[i] for i in rows.tolist()]
     g_rows = pick(g_of)
     methods = np.array([p.method for p in gr.policies], dtype=object)
     pu = (methods == "per_unit")[g_rows] & pick(gr.elig)
@@ -461,31 +491,47 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
     renewed_col = np.array([p.renewed_from for p in gr.policies] + [None], dtype=object)[:-1][g_rows]
     columns = (
-        _shared(pick(gr.years).tolist()), [ev.structure_id for ev in sel], pick(gr.families).tolist(),
-        [ev.line for ev in sel], [ev.unit for ev in sel], pick(gr.elig).tolist(), pick(_objects(gr.reasons)).tolist(),
-        _line_rules(gr, am, rows), methods[g_rows].tolist(), np.where(pu, ONE, None).tolist(),
-        np.where(pu, rate_col, None).tolist(), pick(am.capped).tolist(),
-        pick(gr.big_u).tolist(), _shared((pick(gr.yd) * gr.scale).tolist()), _shared(pick(gr.a_cents).tolist()),
-        pick(am.num).tolist(), (am.den * 100)[g_rows].tolist(), cents[:gr.n][rows].tolist(),
-        _shared(pick(gr.od).tolist()), _shared(pick(gr.yd).tolist()), pick(am.base_num).tolist(),
-        (am.base_den * 100)[g_rows].tolist(), pick(cap_col).tolist(), renewed_col.tolist(),
+        pick(gr.years), pick(gr.frame.structure_id), pick(gr.families), pick(gr.evs.column("line")),
+        pick(gr.evs.column("unit")), pick(gr.elig), pick(gr.reasons), _line_rules(gr, am, rows), methods[g_rows],
+        np.where(pu, ONE, None), np.where(pu, rate_col, None), pick(am.capped), pick(gr.big_u),
+        pick(gr.yd) * gr.scale, pick(gr.a_cents), pick(am.num), (am.den * 100)[g_rows], cents[:gr.n][rows],
+        pick(gr.od), pick(gr.yd), pick(am.base_num), (am.base_den * 100)[g_rows], pick(cap_col), renewed_col,
     )
-    return list(map(PackedLine._make, zip(*columns, strict=True)))
+    return LineBlock(dict(zip(PackedLine._fields, columns, strict=True)))
 
 
-def _shared(values: list[Any]) -> list[Any]:
-    """The same values, equal ones as one object: tolist() of an integer array makes one Python int per line (ints
-    above 256 are not cached), 32 bytes each, 600,000 times, for columns of few distinct values (years, days) or
-    that repeat from year to year (N-1 amounts). Object arrays already hold shared ints (one per group)."""
-    seen: dict[Any, Any] = {}
-    return [seen.setdefault(v, v) for v in values]
+class LineBlock(Sequence[PackedLine]):
+    """Lines of the vector allocator held as columns, one per field of PackedLine (NumPy arrays, and a list for
+    the rules): at national scale most outputs read columns (the CSV), and a PackedLine is made only when lines
+    are read one by one (JSON, xlsx, compare, audit), then dropped."""
 
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self._columns = columns
 
-def _objects(values: list[Any]) -> np.ndarray:
-    """A list as a one-dimensional object array (whatever its items are)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
+    def column(self, name: str) -> Any:
+        """One field of every line (an array, or the list of rules)."""
+        return self._columns[name]
+
+    def __len__(self) -> int:
+        return len(self._columns["year"])
+
+    def take(self, rows: np.ndarray) -> LineBlock:
+        """The lines at `rows` (positions in this block), in that order."""
+        return LineBlock({name: c[rows] if isinstance(c, np.ndarray) else [c[i] for i in rows.tolist()]
+                          for name, c in self._columns.items()})
+
+    def __iter__(self) -> Iterator[PackedLine]:
+        # tolist(): Python ints, bools and strs, as the fields of a line hold them
+        return map(PackedLine._make, zip(*(c.tolist() if isinstance(c, np.ndarray) else c
+                                           for c in self._columns.values()), strict=True))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return LineBlock({name: c[index] for name, c in self._columns.items()})
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
+            raise IndexError("line index out of range")
+        return next(iter(self[i:i + 1]))
 
 
 def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:
@@ -519,9 +565,9 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
         year, family, tid, pol = gr.g_year[g], gr.g_fam[g], gr.g_terr[g], gr.policies[g]
         if gr.routed[g]:
             r = gr.rows(g)
-            amounts = {gr.sys_[i].structure.id: Fraction(int(gr.a_cents[i]), 100) for i in r if gr.a_cents[i]}
-            out[year].extend(exact.allocate_family(pol, Fraction(int(gr.envelope[g]), 100), gr.sys_[r.start:r.stop],
-                                                   gr.evs[r.start:r.stop], amounts, rulebook_of(tid), weights, tid))
+            amounts = {gr.frame.structure_id[i]: Fraction(int(gr.a_cents[i]), 100) for i in r if gr.a_cents[i]}
+            out[year].extend(exact.allocate_family(pol, Fraction(int(gr.envelope[g]), 100), [gr.sy(i) for i in r],
+                                                   [gr.ev(i) for i in r], amounts, rulebook_of(tid), weights, tid))
             continue
         env = Envelope(year=year, family=family, envelope=money(int(gr.envelope[g])), method=pol.method,
                        rate=rates[g], territory=tid, parameters=pol.parameters, renewed_from=pol.renewed_from)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..rulebook.conditions import TRUE, All, Any_, Cmp, walk
 from ..rulebook.facts import param_field
@@ -34,17 +35,21 @@ def fields_used(conditions: Sequence[Any]) -> set[str]:
     return out
 
 
-def mask(node: Any, cols: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """The facts a normal-form condition holds for, as a boolean array."""
+def mask(node: Any, cols: dict[str, np.ndarray], n: int, texts: dict[str, Any] | None = None) -> np.ndarray:
+    """The facts a normal-form condition holds for, as a boolean array. `texts` keeps the text columns' codes
+    between calls (see `_same_text`)."""
     if node == TRUE:
         return np.ones(n, dtype=bool)
     if isinstance(node, Cmp):
         left = cols[node.field]
         kind, value = node.operand.kind, node.operand.value
+        if texts is not None and kind == "const" and node.op in ("eq", "ne") and left.dtype == object:
+            same = _same_text(node.field, left, value, texts)
+            return same if node.op == "eq" else ~same
         right = cols[param_field(value)] if kind == "param" else cols[value] if kind == "field" else value
         out = _OPS[node.op](left, right)
         return np.asarray(out, dtype=bool)  # a column compared with anything is a column (never 0-d)
-    parts = [mask(item, cols, n) for item in node.items]
+    parts = [mask(item, cols, n, texts) for item in node.items]
     if isinstance(node, All):
         out = np.ones(n, dtype=bool)
         for p in parts:
@@ -57,11 +62,22 @@ def mask(node: Any, cols: dict[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
+def _same_text(name: str, column: np.ndarray, value: Any, texts: dict[str, Any]) -> np.ndarray:
+    """`column == value` for a column of texts, as integer codes: each text column is coded once (a hash per
+    row), then each comparison is one of integers, not of 600,000 Python strings."""
+    if name not in texts:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        texts[name] = codes, {v: k for k, v in enumerate(uniques.tolist())}
+    codes, code_of = texts[name]
+    return codes == code_of.get(value, -1)  # -1: no row has that value
+
+
 def fired_matrix(rules: Sequence[Any], cols: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Facts x rules: True where the rule's condition holds (rules in compiled order)."""
     matrix = np.zeros((n, len(rules)), dtype=bool)
+    texts: dict[str, Any] = {}
     for j, rule in enumerate(rules):
-        matrix[:, j] = mask(rule.condition, cols, n)
+        matrix[:, j] = mask(rule.condition, cols, n, texts)
     return matrix
 
 
