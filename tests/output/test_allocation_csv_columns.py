@@ -290,3 +290,122 @@ def test_an_empty_run_is_its_header():
     result = fake_result([], {})
     assert list(ac.allocation_column_blocks(result)) == []
     assert written(result, FR) == render_csv(simulate_out.allocation_table(result), FR) == written_header(FR)
+
+
+# --- the figures, worked out by hand --------------------------------------------------------------------------
+
+def units(num, den, mark="."):
+    return ac.joined(ac.ratio_pieces(num, den, ac.UNITS_PLACES, mark, units=True))
+
+
+def test_units_by_hand():
+    # 1/3 = 0.33333: 0.3333; 2/3 = 0.66666: 0.6667; 5/2 = 2.5; 4/1 = 4; 0; -1/3; 1/20000 = 0.00005 (tie: 0.0000,
+    # then nothing left: 0); 3/20000 = 0.00015 (tie: 0.0002); 123456789/10000 = 12345.6789; 10**4 and 10**4 + 1/2.
+    assert units([1, 2, 5, 4, 0, -1, 1, 3, 123456789, 10**4, 20001], [3, 3, 2, 1, 1, 3, 20000, 20000, 10**4, 1, 2]) == [
+        "0.3333", "0.6667", "2.5", "4", "0", "-0.3333", "0", "0.0002", "12345.6789", "10000", "10000.5"]
+    assert units([1, 7, -7], [-3, -2, -2], ",") == ["-0,3333", "-3,5", "3,5"]  # negative denominators; French mark
+
+
+def test_money_and_rates_by_hand():
+    # 12345 cents = 123.45; 5 = 0.05; -5 = -0.05; 9999 = 99.99; 10**4 = 100.00; 10**8 - 1 = 999999.99 (the last
+    # digits below the table of 10**4 highs); 10**8 = 1000000.00 (its highs written by str).
+    assert ac.joined(ac.cents_pieces([12345, 5, -5, 0, 9999, 10**4, 10**8 - 1, 10**8, -10**8], ".")) == [
+        "123.45", "0.05", "-0.05", "0.00", "99.99", "100.00", "999999.99", "1000000.00", "-1000000.00"]
+    assert ac.rate_texts([Fraction(1, 3), None, Fraction(2, 3), 2, Decimal("0.5"), Fraction(-1, 3)], ",") == [
+        "0,333333", None, "0,666667", "2,000000", "0,500000", "-0,333333"]
+    # fmt_ratio(num, den, places) for 12345/100 at 2 places, and 1/8 (0.125: a tie, to the even 0.12) and 3/8.
+    assert ac.joined(ac.ratio_pieces([12345, 1, 3, -1], [100, 8, 8, 8], 2, ".")) == ["123.45", "0.12", "0.38",
+                                                                                      "-0.12"]
+
+
+def test_per_unit_by_hand():
+    # 100 cents for 3 units: 33.33 cents = 0.33; 200 for 3: 0.67; 1 for 2: 0.5 cent, to the even 0.00; 3 for 2:
+    # 0.02; no units: nothing; 150 cents for 3/2 units (den 2): 100 cents = 1.00; -700 for 2: -3.50.
+    assert ac.joined(ac.per_unit_pieces([100, 200, 1, 3, 5, 150, -700], [3, 3, 2, 2, 0, 3, 2],
+                                        [1, 1, 1, 1, 1, 2, 1], ".")) == [
+        "0.33", "0.67", "0.00", "0.02", "", "1.00", "-3.50"]
+    whole, rest = ac.per_unit_pieces([5], [0], [1], ",", ";")
+    assert (whole, rest) == ([""], [";"])
+
+
+def test_the_pieces_of_a_figure():
+    """Integer digits before the last 4, then the last 4 with the mark, the decimals and the end."""
+    assert ac.cents_pieces([123456, 12, 10**8 + 5], ".", ",") == (["12", "", "10000"], ["34.56,", "0.12,", "00.05,"])
+    # Units: 12345.6789 (scaled 123456789: 12345 | 6789), 5 (scaled 50000: 5 | 0000, all decimals dropped), 0.5.
+    assert ac.ratio_pieces([123456789, 5, 1], [10**4, 1, 2], 4, ",", ";", units=True) == (
+        ["12345", "5", ""], [",6789;", ";", "0,5;"])
+
+
+def spied(monkeypatch):
+    """The exact functions the columns fall back to, recording the rows they write."""
+    calls = []
+    for name in ("fmt_cents", "fmt_units_ratio", "fmt_ratio"):
+        real = getattr(ac, name)
+        monkeypatch.setattr(ac, name, lambda *a, real=real, name=name, **k: calls.append((name, a)) or real(*a, **k))
+    return calls
+
+
+def test_the_int64_bounds_on_both_sides(monkeypatch):
+    calls = spied(monkeypatch)
+    top = LIMIT // 10**4  # the largest numerator of units whose 10**4 multiple fits
+    assert units([top, top + 1, -top, -top - 1], [1, 1, 1, 1]) == [str(top), str(top + 1), str(-top),
+                                                                   str(-top - 1)]
+    assert calls == [("fmt_units_ratio", (top + 1, 1)), ("fmt_units_ratio", (-top - 1, 1))]
+    calls.clear()
+    assert units([1, 1], [LIMIT, LIMIT + 1]) == ["0", "0"]
+    assert calls == [("fmt_units_ratio", (1, LIMIT + 1))]
+    calls.clear()
+    assert ac.joined(ac.cents_pieces([LIMIT, -LIMIT, -LIMIT - 1, LIMIT + 1], ".")) == [
+        "92233720368547758.07", "-92233720368547758.07", "-92233720368547758.08", "92233720368547758.08"]
+    assert calls == [("fmt_cents", (-LIMIT - 1,)), ("fmt_cents", (LIMIT + 1,))]
+    calls.clear()
+    # Per unit: cents * den must fit. den 10**6: cents up to LIMIT // 10**6 = 9223372036854; 1 unit in all.
+    edge = LIMIT // 10**6
+    got = ac.joined(ac.per_unit_pieces([edge, edge + 1, -edge - 1, 7], [10**6] * 4, [10**6, 10**6, 10**6, 0], "."))
+    assert got == ["92233720368.54", "92233720368.55", "-92233720368.55", "0.00"]
+    assert calls == [("fmt_ratio", ((edge + 1) * 10**6, 100 * 10**6)), ("fmt_ratio", ((-edge - 1) * 10**6, 10**8))]
+    calls.clear()
+    # 1 cent for 2**63 units: 0; 1 cent for 3 units of den 2**63: 2**63 / 3 = 3074457345618258602.67 cents: 603;
+    # no units: nothing, however large the cents.
+    assert ac.joined(ac.per_unit_pieces([1, 1, LIMIT + 1], [LIMIT + 1, 3, 0], [1, LIMIT + 1, 1], ".")) == [
+        "0.00", "30744573456182586.03", ""]
+    assert [name for name, _args in calls] == ["fmt_ratio", "fmt_ratio"]
+    calls.clear()
+    with pytest.raises(ZeroDivisionError):  # as fmt_ratio: a zero denominator is not written
+        units([1], [0])
+    assert calls == [("fmt_units_ratio", (1, 0))]
+
+
+def test_half_even_both_parities_and_signs():
+    num = np.array([1, 3, 5, 7, -1, -3, -5, 2, -2, 1, 9], dtype=np.int64)
+    den = np.array([2, 2, 2, 2, 2, 2, 2, 3, 3, -2, -2], dtype=np.int64)
+    # 0.5: 0; 1.5: 2; 2.5: 2; 3.5: 4; -0.5: 0; -1.5: -2; -2.5: -2; 0.67: 1; -0.67: -1; -0.5: 0; -4.5: -4
+    assert ac.half_even(num, den).tolist() == [0, 2, 2, 4, 0, -2, -2, 1, -1, 0, -4]
+    big = np.array([LIMIT, LIMIT - 1], dtype=np.int64)  # rest and den near the top: no 2 * rest overflow
+    assert ac.half_even(big, np.array([LIMIT, LIMIT], dtype=np.int64)).tolist() == [1, 1]
+    assert ac.half_even(np.array([LIMIT // 2], dtype=np.int64), np.array([LIMIT], dtype=np.int64)).tolist() == [0]
+    assert ac.half_even(np.array([LIMIT // 2 + 1], dtype=np.int64),
+                        np.array([LIMIT], dtype=np.int64)).tolist() == [1]
+
+
+# --- quoting --------------------------------------------------------------------------------------------------
+
+ODD = ["plain", "a,b", "a;b", 'say "hi"', "two\nlines", "cr\rhere", "", " space ", None, 2024, "é"]
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_fields_are_quoted_as_csv_writer_quotes_them(separator):
+    for value in ODD:
+        out = io.StringIO()
+        csv.writer(out, delimiter=separator, lineterminator="\n").writerow([value, "x"])
+        assert ac.csv_fields([value], separator) == [out.getvalue()[:-3]], value
+    plain = ["plain", "é", "a,b" if separator == ";" else "a;b"]
+    assert ac.csv_fields(plain, separator) == plain
+    assert ac.csv_fields([], separator) == []
+
+
+def test_a_decimal_mark_that_would_be_quoted_is_refused():
+    result = fake_result([line("A", 1, 1, 1)], {"A": structure("a")})
+    with pytest.raises(ValueError, match="decimal mark"):
+        body(result, CsvDialect("odd", ",", ",", False))
+    assert body(result, CsvDialect("odd", ";", ".", False)).startswith("2024;A;a;EAJE;C1;M1;line;EAJE;1;;0.01;0.01;")
