@@ -13,10 +13,11 @@ from typing import IO, Any
 
 from ..allocation import policy
 from ..allocation.results import Envelope, Warning
-from ..i18n import _, fmt_money, language, yes_no
-from ..money import fmt_cents, fmt_fraction, fmt_ratio, fmt_units_ratio, money
+from ..i18n import _, fmt_money, language
+from ..money import fmt_fraction, fmt_ratio, fmt_units_ratio, money
 from ..rulebook import required
 from ..simulation import SimulationResult
+from .allocation_csv import allocation_column_blocks, write_allocation_columns
 from .trace_text import floor_warning
 from .writers import CSV_DIALECTS, CsvDialect, Table
 
@@ -215,28 +216,11 @@ def allocation_table(result: SimulationResult) -> Table:
 
 
 def write_allocations_csv(result: SimulationResult, out: IO[str], dialect: CsvDialect | None = None) -> None:
-    """`render_csv(allocation_table(result), dialect)`, written to `out` line by line from the lines' integer
-    cents and units: the same text, without a typed table of 600,000 rows or a Fraction per figure."""
+    """`render_csv(allocation_table(result), dialect)`, written to `out` column by column from the lines' integer
+    cents and units (output/allocation_csv.py): the same text, without a typed table of 600,000 rows, a Fraction
+    per figure or a formatting call per line."""
     dialect = dialect or CSV_DIALECTS[language()]
     if dialect.bom:
         out.write("\ufeff")
-    writer = csv.writer(out, delimiter=dialect.separator, lineterminator="\n")
-    writer.writerow([_(h) for h in ALLOCATION_HEADERS])
-    writer.writerows(_allocation_texts(result, dialect))
-
-
-def _allocation_texts(result: SimulationResult, dialect: CsvDialect) -> Iterator[tuple[Any, ...]]:
-    """The allocation table's rows as `writers.csv_text` writes their cells."""
-    point = dialect.decimal
-    yes, no = ("true", "false") if dialect.name == "en" else (yes_no(True), yes_no(False))
-    rate_text = _RateTexts()
-    for ln, s, manager in _allocation_lines(result):
-        cents, num, den = ln.cents, ln.units_num, ln.units_den
-        units, rate, amount = fmt_units_ratio(num, den), rate_text(ln.rate), fmt_cents(cents)
-        per_unit = fmt_ratio(cents * den, 100 * num) if num else None
-        if point != ".":
-            units, amount = units.replace(".", point), amount.replace(".", point)
-            rate = rate and rate.replace(".", point)
-            per_unit = per_unit and per_unit.replace(".", point)
-        yield (ln.year, ln.structure_id, s.name, s.type, s.commune_id, manager, ln.line, ln.family, units, rate,
-               per_unit, amount, yes if ln.eligible else no, ln.reason, " ".join(ln.rules))
+    csv.writer(out, delimiter=dialect.separator, lineterminator="\n").writerow([_(h) for h in ALLOCATION_HEADERS])
+    write_allocation_columns(allocation_column_blocks(result), result.scenario.structures, out, dialect)
