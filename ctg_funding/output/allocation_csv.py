@@ -52,27 +52,85 @@ def allocation_column_blocks(result: SimulationResult) -> Iterator[dict[str, Any
     """The lines of `result` as blocks of columns (COLUMNS), one per year in order, each ordered as the outputs
     show the lines (`simulate._allocation_lines`: by structure id, a structure's lines in their order in
     result.lines). A structure that a scenario change touches has that year's manager (from
-    result.structure_years), the others their own."""
+    result.structure_years), the others their own. Lines that the vector engine holds as columns (its
+    `LineBlock`s) are read as columns; line objects attribute by attribute."""
     lines = result.lines
-    if not lines:
-        return
-    years = np.fromiter(map(_YEAR, lines), dtype=np.int64, count=len(lines))
-    by_year = np.argsort(years, kind="stable")  # a year's lines in their order in memory: read faster
+    parts = lines.parts() if hasattr(lines, "parts") else [list(lines)]
+    pieces: dict[int, list[dict[str, Any]]] = {}  # year -> its lines' columns, part by part, in order
+    for part in parts:
+        for year, columns in (_block_years(part) if hasattr(part, "column") else _object_years(part)):
+            pieces.setdefault(year, []).append(columns)
     structures = result.scenario.structures
     code_of = {sid: code for code, sid in enumerate(sorted(structures))}
     manager_of = {sid: s.manager_id for sid, s in structures.items()}
     changed = {change.structure for change in result.scenario.changes}
-    for positions in np.split(by_year, np.flatnonzero(np.diff(years[by_year])) + 1):
-        block = list(map(lines.__getitem__, positions.tolist()))
-        yield _year_columns(block, code_of, manager_of, changed, result.structure_years)
+    for year in sorted(pieces):
+        yield _year_columns(year, _joined(pieces[year]), code_of, manager_of, changed, result.structure_years)
 
 
-def _year_columns(lines: list[Any], code_of: Mapping[str, int], manager_of: Mapping[str, str],
+_GATHERED = ("structure_id", *_AS_THEY_ARE, *_INTEGERS, "eligible")
+
+
+def _block_years(block: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A column block's lines by year (a block of the vector allocator holds one year)."""
+    years = np.asarray(block.column("year"))
+    for year in np.unique(years).tolist():
+        at = np.flatnonzero(years == year)
+        whole = len(at) == len(years)
+        out = {}
+        for name in _GATHERED:
+            values = block.column(name)
+            if not whole:
+                values = values[at] if isinstance(values, np.ndarray) else [values[i] for i in at.tolist()]
+            out[name] = _narrow(values) if name in _INTEGERS else values
+        yield year, out
+
+
+def _object_years(lines: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Line objects by year, each attribute read once."""
+    by_year: dict[int, list[Any]] = {}
+    for line in lines:
+        by_year.setdefault(line.year, []).append(line)
+    for year, some in by_year.items():
+        out: dict[str, Any] = {name: list(map(attrgetter(name), some)) for name in ("structure_id", *_AS_THEY_ARE)}
+        out.update({name: integers(some, name) for name in _INTEGERS})
+        out["eligible"] = np.fromiter(map(_ELIGIBLE, some), dtype=bool, count=len(some))
+        yield year, out
+
+
+def _joined(pieces: list[dict[str, Any]]) -> dict[str, Any]:
+    """The columns of several pieces one after the other."""
+    if len(pieces) == 1:
+        return pieces[0]
+    out: dict[str, Any] = {}
+    for name in _GATHERED:
+        values = [piece[name] for piece in pieces]
+        if name in _INTEGERS:
+            out[name] = _narrow(np.concatenate([v.astype(object) if v.dtype != np.int64 else v for v in values])
+                                if any(v.dtype != np.int64 for v in values) else np.concatenate(values))
+        elif name == "eligible":
+            out[name] = np.concatenate([np.asarray(v, dtype=bool) for v in values])
+        else:
+            out[name] = [x for v in values for x in (v.tolist() if isinstance(v, np.ndarray) else v)]
+    return out
+
+
+def _narrow(values: Any) -> np.ndarray:
+    """Integers as an int64 array, or as an object array of Python ints when one does not fit in int64."""
+    values = np.asarray(values)
+    if values.dtype == np.int64:
+        return values
+    try:
+        return values.astype(np.int64)
+    except OverflowError:
+        return values.astype(object)
+
+
+def _year_columns(year: int, gathered: dict[str, Any], code_of: Mapping[str, int], manager_of: Mapping[str, str],
                   changed: set[str], structure_years: Mapping[str, Any]) -> dict[str, Any]:
-    """The columns of one year's lines, sorted by structure id (stable): each attribute read in the lines' own
-    order, then put in order."""
-    year = lines[0].year
-    sids = list(map(_STRUCTURE_ID, lines))
+    """One year's columns sorted by structure id (stable), with each line's manager."""
+    sids = gathered["structure_id"]
+    sids = sids.tolist() if isinstance(sids, np.ndarray) else sids
     order = np.argsort(np.fromiter(map(code_of.__getitem__, sids), dtype=np.int64, count=len(sids)), kind="stable")
     at = order.tolist()
     sids = list(map(sids.__getitem__, at))
@@ -82,11 +140,12 @@ def _year_columns(lines: list[Any], code_of: Mapping[str, int], manager_of: Mapp
     columns: dict[str, Any] = {"year": np.full(len(sids), year, dtype=np.int64), "structure_id": sids,
                                "manager_id": managers}
     for name in _AS_THEY_ARE:
-        values = list(map(attrgetter(name), lines))
+        values = gathered[name]
+        values = values.tolist() if isinstance(values, np.ndarray) else values
         columns[name] = list(map(values.__getitem__, at))
     for name in _INTEGERS:
-        columns[name] = integers(lines, name)[order]
-    columns["eligible"] = np.fromiter(map(_ELIGIBLE, lines), dtype=bool, count=len(lines))[order]
+        columns[name] = gathered[name][order]
+    columns["eligible"] = np.asarray(gathered["eligible"], dtype=bool)[order]
     return columns
 
 
