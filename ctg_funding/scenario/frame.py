@@ -7,13 +7,13 @@ arrays. A row's `StructureYear` object is made only when asked (the engine asks 
 the same code that `structure_years` runs, so that the objects are those of the reference path.
 
 Unit-days (units x days) are Decimals; the frame holds them exactly as integers, unit_days x `scale`, where
-`scale` is the power of ten that the units with the most decimal places need.
+`scale` is the power of ten that the units with the most decimal places need: int64 while every row's is below
+LIMIT, else Python ints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import operator
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -30,8 +30,8 @@ from .structure_years import StructureYear, _context, _steady_years, _structure_
 LIMIT = 2**62  # unit-days x scale below this (every row) are kept as int64: room to add a few without overflow
 NO_CEJ = np.iinfo(np.int64).max  # the first CEJ year of a structure with none: after every year
 _EPOCH_ORDINAL = EPOCH.toordinal()
-_EXACT = decimal.Context(prec=decimal.MAX_PREC)  # shifting a Decimal's point without rounding any digit away
 
+# What the frame reads of each Structure, in one call per structure.
 _ATTRIBUTES = attrgetter("type", "commune_id", "manager_id", "supported_by", "ps_funded", "post_status",
                          "converted_on", "opened", "closed", "units")
 
@@ -42,8 +42,9 @@ def _places(value: Decimal) -> int:
 
 
 def _scaled(value: Decimal, power: int) -> int:
-    """value x 10**power as an exact integer; AssertionError if it is not one."""
-    shifted = value.scaleb(power, _EXACT)
+    """value x 10**power as an integer (in Decimal's context, as structure_years computes unit-days); AssertionError
+    if it is not whole."""
+    shifted = value.scaleb(power)
     assert shifted == shifted.to_integral_value(), (value, power)
     return int(shifted)
 
@@ -54,7 +55,7 @@ def _day_numbers(dates: Sequence[dt.date | None]) -> np.ndarray:
 
 
 def _narrowed(values: np.ndarray) -> np.ndarray:
-    """Python ints as int64 when every one is below LIMIT (not when one could add up past int64)."""
+    """Python ints as int64 when every one is below LIMIT, else as they are."""
     if values.dtype == object and (len(values) == 0 or values.max() < LIMIT):
         return values.astype(np.int64)
     return values
@@ -115,7 +116,7 @@ class _Grid:
         self.cej_from = np.array(list(map(ctx.first_cej.get, sids, repeat(NO_CEJ))), dtype=np.int64)
 
         # The yearly units of activity.csv that fall on the grid: (structure, year position, units).
-        self.index = index = dict(zip(sids, range(n_s), strict=True))  # structure id -> its position
+        self.index = index = {sid: s for s, sid in enumerate(sids)}  # structure id -> its position
         positions: dict[int, list[int]] = {}  # year -> its positions in `years` (one, unless asked twice)
         for y, year in enumerate(years):
             positions.setdefault(year, []).append(y)
@@ -142,13 +143,13 @@ class _Grid:
 
         # Units x scale: int64 when no product with a year's days can reach LIMIT, else Python ints (and int64
         # again in each frame whose values all fit: _narrowed).
-        scaled = {u: int(u.scaleb(power, _EXACT)) for u in units_used}  # exact: power >= the places of each
+        scaled = {u: int(u.scaleb(power)) for u in units_used}  # whole: power >= the places of each
         fits = max(scaled.values(), default=0) * 366 < LIMIT
         kind = np.int64 if fits else object
         units_grid = np.repeat(_column_array(list(map(scaled.__getitem__, units)), kind)[:, None], n_y, axis=1)
         units_grid[self.act_s, self.act_y] = _column_array([scaled[u] for u in self.act_units], kind)
-        self.open_days = open_grid.reshape(-1)
-        self.unit_days = (units_grid * open_grid).reshape(-1)
+        self.open_days = open_grid.ravel()
+        self.unit_days = (units_grid * open_grid).ravel()
 
         ds = scenario.dataset
         for s in changed:
@@ -161,7 +162,7 @@ class _Grid:
                 self.objects[row] = sy
                 self.open_days[row] = sy.open_days
                 self.unit_days[row] = _scaled(sy.unit_days, power)
-        self.changed_rows = np.array(sorted(self.objects), dtype=np.intp)
+        self.changed_rows = sorted(self.objects)
         self.columns: dict[str, np.ndarray] = {}
         self._ids: np.ndarray | None = None
 
@@ -181,7 +182,7 @@ class _Grid:
             grid = np.empty((len(self.sids), self.n_years), dtype=object)
             for y, year in enumerate(self.years):
                 grid[:, y] = self.sid_arr + f"|{year}"
-            self._ids = grid.reshape(-1)
+            self._ids = grid.ravel()
         return self._ids
 
     def column(self, name: str) -> np.ndarray:
@@ -196,8 +197,8 @@ class _Grid:
             col = self.per_structure[name][self.sidx]
         else:
             col = getattr(self, "_" + name)()
-        if len(self.changed_rows):  # the rows a change touches: what their objects say
-            objects = [self.objects[row] for row in self.changed_rows.tolist()]
+        if self.changed_rows:  # the rows a change touches: what their objects say
+            objects = [self.objects[row] for row in self.changed_rows]
             col[self.changed_rows] = _column_array([spec.read(sy) for sy in objects], col.dtype)
         return col
 
@@ -228,10 +229,10 @@ class _Grid:
         grid = np.repeat(np.array([float(s.units) for s in self.bases], dtype=np.float64)[:, None], self.n_years,
                          axis=1)
         grid[self.act_s, self.act_y] = [float(u) for u in self.act_units]
-        return grid.reshape(-1)
+        return grid.ravel()
 
     def _has_cej(self) -> np.ndarray:
-        return (self.cej_from[:, None] < self.year_arr[None, :]).reshape(-1)
+        return (self.cej_from[:, None] < self.year_arr[None, :]).ravel()
 
 
 class YearFrame(Sequence[StructureYear]):
@@ -253,8 +254,9 @@ class YearFrame(Sequence[StructureYear]):
     def __init__(self, grid: _Grid, rows: np.ndarray | None) -> None:
         """The rows of `grid` (None: all of them, in grid order). Use year_frame() or take()."""
         self._grid, self._rows = grid, rows
-        self._columns: dict[str, np.ndarray] = {}
-        self._index: np.ndarray | None = None  # grid row -> row of this frame (-1: not in it), made by row_of
+        self._columns: dict[str, np.ndarray] = {}  # of a frame of some rows (the grid keeps those of all rows)
+        self._index: tuple[np.ndarray, np.ndarray] | None = None  # made by row_of: the grid rows here, sorted,
+        # and the first row here of each
         self.scenario, self.years, self.scale = grid.scenario, grid.years, grid.scale
         self.structure_id = self.column("structure_id")
         self.year = self.column("year")
@@ -282,9 +284,11 @@ class YearFrame(Sequence[StructureYear]):
 
     def column(self, name: str) -> np.ndarray:
         """The fact field `name` (rulebook.facts.FIELDS) of every row, as fact_columns gives it."""
+        if self._rows is None:
+            return self._grid.column(name)
         col = self._columns.get(name)
         if col is None:
-            col = self._columns[name] = self._pick(self._grid.column(name))
+            col = self._columns[name] = self._grid.column(name)[self._rows]
         return col
 
     def ids(self) -> np.ndarray:
@@ -295,15 +299,14 @@ class YearFrame(Sequence[StructureYear]):
         """The row of a "structure_id|year" key (the first, were rows repeated); KeyError if none."""
         grid = self._grid
         if self._index is None:
-            rows = np.arange(len(grid.sidx)) if self._rows is None else self._rows
-            index = np.full(len(grid.sidx), -1, dtype=np.intp)
-            distinct, first = np.unique(rows, return_index=True)  # a grid row taken twice: its first row here
-            index[distinct] = first
-            self._index = index
-        sid, bar, year = key.rpartition("|")
-        s = grid.index.get(sid) if bar else None
+            self._index = np.unique(np.arange(len(grid.sidx)) if self._rows is None else self._rows,
+                                    return_index=True)
+        present, first = self._index
+        sid, _bar, year = key.rpartition("|")
+        s = grid.index.get(sid)
         grid_rows = [] if s is None else [s * grid.n_years + y for y in grid.positions.get(year, [])]
-        found = [int(r) for r in self._index[grid_rows] if r >= 0]
+        at = np.searchsorted(present, grid_rows)
+        found = [int(first[p]) for i, p in enumerate(at.tolist()) if p < len(present) and present[p] == grid_rows[i]]
         if not found:
             raise KeyError(key)
         return min(found)
