@@ -81,22 +81,45 @@ class _Grid:
         structures = scenario.structures
         self.sids = sorted(structures if only is None else only & structures.keys())
         self.bases = [structures[sid] for sid in self.sids]
-        self.ctx = ctx = _context(scenario)
+        self.ctx = _context(scenario)
         n_s, n_y = len(self.sids), len(years)
         self.n_years = n_y
         self.sidx = np.repeat(np.arange(n_s), n_y)
         self.ypos = np.tile(np.arange(n_y), n_s)
+        self.index = {sid: s for s, sid in enumerate(self.sids)}  # structure id -> its position
+        positions: dict[int, list[int]] = {}  # year -> its positions in `years` (one, unless asked twice)
+        for y, year in enumerate(years):
+            positions.setdefault(year, []).append(y)
+        self.positions = {str(year): ys for year, ys in positions.items()}  # keyed as in a structure-year's id
 
         # Per year: its first day and the first day of the next, as day numbers.
         self.first_day = np.array([day_number(dt.date(y, 1, 1)) for y in years], dtype=np.int64)
         self.next_day = np.array([day_number(dt.date(y + 1, 1, 1)) for y in years], dtype=np.int64)
         self.year_arr = np.array(years, dtype=np.int64)
 
-        # Per structure (the fact fields that depend on the structure alone, and what the rows are computed
-        # from): each attribute of every Structure read in one pass (one C call per structure).
-        sids, bases = self.sids, self.bases
+        opened, closed, units = self._read_structures()
+        # The yearly units of activity.csv that fall on the grid: (structure, year position, units).
+        activity = [(self.index[sid], y, u) for (sid, year), u in self.ctx.activity.items() if sid in self.index
+                    for y in positions.get(year, [])]
+        self.act_s = np.array([a[0] for a in activity], dtype=np.intp)
+        self.act_y = np.array([a[1] for a in activity], dtype=np.intp)
+        self.act_units = [a[2] for a in activity]
+        changed = sorted(self.index[sid] for sid in self.ctx.by_structure if sid in self.index)
+        units_used = {*units, *self.act_units}
+        units_used |= {c.units for s in changed for c in self.ctx.by_structure[self.sids[s]] if c.units is not None}
+        power = max(map(_places, units_used), default=0)
+        self.scale = 10**power
+        self._steady_rows(opened, closed, units, {u: int(u.scaleb(power)) for u in units_used})
+        self._changed_rows(changed, power)
+        self.columns: dict[str, np.ndarray] = {}
+        self._ids: np.ndarray | None = None
+
+    def _read_structures(self) -> tuple[np.ndarray, np.ndarray, Sequence[Decimal]]:
+        """The per-structure values (the fact fields that depend on the structure alone), each attribute of every
+        Structure read in one pass; return the opening and closing days and the units the rows are computed from."""
+        ctx, sids = self.ctx, self.sids
         (types, communes, managers, supporters, ps_funded, statuses, converted, opened, closed,
-         units) = zip(*map(_ATTRIBUTES, bases), strict=True) if bases else ((),) * 10
+         units) = zip(*map(_ATTRIBUTES, self.bases), strict=True) if self.bases else ((),) * 10
         self.sid_arr = _column_array(sids, object)
         tids = list(map(ctx.territory_of.__getitem__, sids))
         self.territory_id = _column_array(tids, object)[self.sidx]
@@ -114,48 +137,34 @@ class _Grid:
             "ctg_end_day": np.array([ctg[tid][1] for tid in tids], dtype=np.int64),
         }
         self.cej_from = np.array(list(map(ctx.first_cej.get, sids, repeat(NO_CEJ))), dtype=np.int64)
+        return _day_numbers(opened), _day_numbers(closed), units  # closed: NEVER when not closed
 
-        # The yearly units of activity.csv that fall on the grid: (structure, year position, units).
-        self.index = index = {sid: s for s, sid in enumerate(sids)}  # structure id -> its position
-        positions: dict[int, list[int]] = {}  # year -> its positions in `years` (one, unless asked twice)
-        for y, year in enumerate(years):
-            positions.setdefault(year, []).append(y)
-        self.positions = {str(year): ys for year, ys in positions.items()}  # keyed as in a structure-year's id
-        activity = [(index[sid], y, u) for (sid, year), u in ctx.activity.items() if sid in index
-                    for y in positions.get(year, [])]
-        self.act_s = np.array([a[0] for a in activity], dtype=np.intp)
-        self.act_y = np.array([a[1] for a in activity], dtype=np.intp)
-        self.act_units = [a[2] for a in activity]
-
-        # The structures a change touches: built by objects, kept for __getitem__ and the columns.
-        self.objects: dict[int, StructureYear] = {}
-        changed = sorted(index[sid] for sid in ctx.by_structure if sid in index)
-        units_used = {*units, *self.act_units}
-        units_used |= {c.units for s in changed for c in ctx.by_structure[self.sids[s]] if c.units is not None}
-        power = max(map(_places, units_used), default=0)
-        self.scale = 10**power
-
-        opened, closed = _day_numbers(opened), _day_numbers(closed)  # NEVER when not closed
+    def _steady_rows(self, opened: np.ndarray, closed: np.ndarray, units: Sequence[Decimal],
+                     scaled: dict[Decimal, int]) -> None:
+        """Every row's open days and unit-days x scale as if no change touched its structure."""
         # Open days: max(min(next year's first day, closed) - max(year's first day, opened), 0).
         hi = np.minimum(self.next_day[None, :], closed[:, None])
         lo = np.maximum(self.first_day[None, :], opened[:, None])
         open_grid = np.maximum(hi - lo, 0)
-
         # Units x scale: int64 when no product with a year's days can reach LIMIT, else Python ints (and int64
         # again in each frame whose values all fit: _narrowed).
-        scaled = {u: int(u.scaleb(power)) for u in units_used}  # whole: power >= the places of each
         fits = max(scaled.values(), default=0) * 366 < LIMIT
         kind = np.int64 if fits else object
-        units_grid = np.repeat(_column_array(list(map(scaled.__getitem__, units)), kind)[:, None], n_y, axis=1)
+        units_grid = np.repeat(_column_array(list(map(scaled.__getitem__, units)), kind)[:, None], self.n_years,
+                               axis=1)
         units_grid[self.act_s, self.act_y] = _column_array([scaled[u] for u in self.act_units], kind)
         self.open_days = open_grid.ravel()
         self.unit_days = (units_grid * open_grid).ravel()
 
-        ds = scenario.dataset
+    def _changed_rows(self, changed: list[int], power: int) -> None:
+        """The rows of the structures a change touches, built by objects: their values written over the steady
+        ones, the objects kept for __getitem__ and the columns."""
+        ctx, ds, n_y = self.ctx, self.scenario.dataset, self.n_years
+        self.objects: dict[int, StructureYear] = {}
         for s in changed:
-            sid, base = self.sids[s], bases[s]
+            sid, base = self.sids[s], self.bases[s]
             changes, where, cej_from = ctx.by_structure[sid], ctx.where(sid), ctx.first_cej.get(sid)
-            for y, year in enumerate(years):
+            for y, year in enumerate(self.years):
                 sy = _structure_year(base, changes, year, ctx.territory, ds, ctx.activity.get((sid, year)),
                                      cej_from is not None and cej_from < year, where)
                 row = s * n_y + y
@@ -163,8 +172,6 @@ class _Grid:
                 self.open_days[row] = sy.open_days
                 self.unit_days[row] = _scaled(sy.unit_days, power)
         self.changed_rows = sorted(self.objects)
-        self.columns: dict[str, np.ndarray] = {}
-        self._ids: np.ndarray | None = None
 
     def structure_year(self, row: int) -> StructureYear:
         """The object of a row (made by the code structure_years runs, then kept)."""
