@@ -7,13 +7,13 @@ arrays. A row's `StructureYear` object is made only when asked (the engine asks 
 the same code that `structure_years` runs, so that the objects are those of the reference path.
 
 Unit-days (units x days) are Decimals; the frame holds them exactly as integers, unit_days x `scale`, where
-`scale` is the power of ten that the units with the most decimal places need.
+`scale` is the power of ten that the units with the most decimal places need: int64 while every row's is below
+LIMIT, else Python ints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import operator
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -30,8 +30,8 @@ from .structure_years import StructureYear, _context, _steady_years, _structure_
 LIMIT = 2**62  # unit-days x scale below this (every row) are kept as int64: room to add a few without overflow
 NO_CEJ = np.iinfo(np.int64).max  # the first CEJ year of a structure with none: after every year
 _EPOCH_ORDINAL = EPOCH.toordinal()
-_EXACT = decimal.Context(prec=decimal.MAX_PREC)  # shifting a Decimal's point without rounding any digit away
 
+# What the frame reads of each Structure, in one call per structure.
 _ATTRIBUTES = attrgetter("type", "commune_id", "manager_id", "supported_by", "ps_funded", "post_status",
                          "converted_on", "opened", "closed", "units")
 
@@ -42,8 +42,9 @@ def _places(value: Decimal) -> int:
 
 
 def _scaled(value: Decimal, power: int) -> int:
-    """value x 10**power as an exact integer; AssertionError if it is not one."""
-    shifted = value.scaleb(power, _EXACT)
+    """value x 10**power as an integer (in Decimal's context, as structure_years computes unit-days); AssertionError
+    if it is not whole."""
+    shifted = value.scaleb(power)
     assert shifted == shifted.to_integral_value(), (value, power)
     return int(shifted)
 
@@ -54,7 +55,7 @@ def _day_numbers(dates: Sequence[dt.date | None]) -> np.ndarray:
 
 
 def _narrowed(values: np.ndarray) -> np.ndarray:
-    """Python ints as int64 when every one is below LIMIT (not when one could add up past int64)."""
+    """Python ints as int64 when every one is below LIMIT, else as they are."""
     if values.dtype == object and (len(values) == 0 or values.max() < LIMIT):
         return values.astype(np.int64)
     return values
@@ -80,22 +81,45 @@ class _Grid:
         structures = scenario.structures
         self.sids = sorted(structures if only is None else only & structures.keys())
         self.bases = [structures[sid] for sid in self.sids]
-        self.ctx = ctx = _context(scenario)
+        self.ctx = _context(scenario)
         n_s, n_y = len(self.sids), len(years)
         self.n_years = n_y
         self.sidx = np.repeat(np.arange(n_s), n_y)
         self.ypos = np.tile(np.arange(n_y), n_s)
+        self.index = {sid: s for s, sid in enumerate(self.sids)}  # structure id -> its position
+        positions: dict[int, list[int]] = {}  # year -> its positions in `years` (one, unless asked twice)
+        for y, year in enumerate(years):
+            positions.setdefault(year, []).append(y)
+        self.positions = {str(year): ys for year, ys in positions.items()}  # keyed as in a structure-year's id
 
         # Per year: its first day and the first day of the next, as day numbers.
         self.first_day = np.array([day_number(dt.date(y, 1, 1)) for y in years], dtype=np.int64)
         self.next_day = np.array([day_number(dt.date(y + 1, 1, 1)) for y in years], dtype=np.int64)
         self.year_arr = np.array(years, dtype=np.int64)
 
-        # Per structure (the fact fields that depend on the structure alone, and what the rows are computed
-        # from): each attribute of every Structure read in one pass (one C call per structure).
-        sids, bases = self.sids, self.bases
+        opened, closed, units = self._read_structures()
+        # The yearly units of activity.csv that fall on the grid: (structure, year position, units).
+        activity = [(self.index[sid], y, u) for (sid, year), u in self.ctx.activity.items() if sid in self.index
+                    for y in positions.get(year, [])]
+        self.act_s = np.array([a[0] for a in activity], dtype=np.intp)
+        self.act_y = np.array([a[1] for a in activity], dtype=np.intp)
+        self.act_units = [a[2] for a in activity]
+        changed = sorted(self.index[sid] for sid in self.ctx.by_structure if sid in self.index)
+        units_used = {*units, *self.act_units}
+        units_used |= {c.units for s in changed for c in self.ctx.by_structure[self.sids[s]] if c.units is not None}
+        power = max(map(_places, units_used), default=0)
+        self.scale = 10**power
+        self._steady_rows(opened, closed, units, {u: int(u.scaleb(power)) for u in units_used})
+        self._changed_rows(changed, power)
+        self.columns: dict[str, np.ndarray] = {}
+        self._ids: np.ndarray | None = None
+
+    def _read_structures(self) -> tuple[np.ndarray, np.ndarray, Sequence[Decimal]]:
+        """The per-structure values (the fact fields that depend on the structure alone), each attribute of every
+        Structure read in one pass; return the opening and closing days and the units the rows are computed from."""
+        ctx, sids = self.ctx, self.sids
         (types, communes, managers, supporters, ps_funded, statuses, converted, opened, closed,
-         units) = zip(*map(_ATTRIBUTES, bases), strict=True) if bases else ((),) * 10
+         units) = zip(*map(_ATTRIBUTES, self.bases), strict=True) if self.bases else ((),) * 10
         self.sid_arr = _column_array(sids, object)
         tids = list(map(ctx.territory_of.__getitem__, sids))
         self.territory_id = _column_array(tids, object)[self.sidx]
@@ -113,57 +137,41 @@ class _Grid:
             "ctg_end_day": np.array([ctg[tid][1] for tid in tids], dtype=np.int64),
         }
         self.cej_from = np.array(list(map(ctx.first_cej.get, sids, repeat(NO_CEJ))), dtype=np.int64)
+        return _day_numbers(opened), _day_numbers(closed), units  # closed: NEVER when not closed
 
-        # The yearly units of activity.csv that fall on the grid: (structure, year position, units).
-        self.index = index = dict(zip(sids, range(n_s), strict=True))  # structure id -> its position
-        positions: dict[int, list[int]] = {}  # year -> its positions in `years` (one, unless asked twice)
-        for y, year in enumerate(years):
-            positions.setdefault(year, []).append(y)
-        self.positions = {str(year): ys for year, ys in positions.items()}  # keyed as in a structure-year's id
-        activity = [(index[sid], y, u) for (sid, year), u in ctx.activity.items() if sid in index
-                    for y in positions.get(year, [])]
-        self.act_s = np.array([a[0] for a in activity], dtype=np.intp)
-        self.act_y = np.array([a[1] for a in activity], dtype=np.intp)
-        self.act_units = [a[2] for a in activity]
-
-        # The structures a change touches: built by objects, kept for __getitem__ and the columns.
-        self.objects: dict[int, StructureYear] = {}
-        changed = sorted(index[sid] for sid in ctx.by_structure if sid in index)
-        units_used = {*units, *self.act_units}
-        units_used |= {c.units for s in changed for c in ctx.by_structure[self.sids[s]] if c.units is not None}
-        power = max(map(_places, units_used), default=0)
-        self.scale = 10**power
-
-        opened, closed = _day_numbers(opened), _day_numbers(closed)  # NEVER when not closed
+    def _steady_rows(self, opened: np.ndarray, closed: np.ndarray, units: Sequence[Decimal],
+                     scaled: dict[Decimal, int]) -> None:
+        """Every row's open days and unit-days x scale as if no change touched its structure."""
         # Open days: max(min(next year's first day, closed) - max(year's first day, opened), 0).
         hi = np.minimum(self.next_day[None, :], closed[:, None])
         lo = np.maximum(self.first_day[None, :], opened[:, None])
         open_grid = np.maximum(hi - lo, 0)
-
         # Units x scale: int64 when no product with a year's days can reach LIMIT, else Python ints (and int64
         # again in each frame whose values all fit: _narrowed).
-        scaled = {u: int(u.scaleb(power, _EXACT)) for u in units_used}  # exact: power >= the places of each
         fits = max(scaled.values(), default=0) * 366 < LIMIT
         kind = np.int64 if fits else object
-        units_grid = np.repeat(_column_array(list(map(scaled.__getitem__, units)), kind)[:, None], n_y, axis=1)
+        units_grid = np.repeat(_column_array(list(map(scaled.__getitem__, units)), kind)[:, None], self.n_years,
+                               axis=1)
         units_grid[self.act_s, self.act_y] = _column_array([scaled[u] for u in self.act_units], kind)
-        self.open_days = open_grid.reshape(-1)
-        self.unit_days = (units_grid * open_grid).reshape(-1)
+        self.open_days = open_grid.ravel()
+        self.unit_days = (units_grid * open_grid).ravel()
 
-        ds = scenario.dataset
+    def _changed_rows(self, changed: list[int], power: int) -> None:
+        """The rows of the structures a change touches, built by objects: their values written over the steady
+        ones, the objects kept for __getitem__ and the columns."""
+        ctx, ds, n_y = self.ctx, self.scenario.dataset, self.n_years
+        self.objects: dict[int, StructureYear] = {}
         for s in changed:
-            sid, base = self.sids[s], bases[s]
+            sid, base = self.sids[s], self.bases[s]
             changes, where, cej_from = ctx.by_structure[sid], ctx.where(sid), ctx.first_cej.get(sid)
-            for y, year in enumerate(years):
+            for y, year in enumerate(self.years):
                 sy = _structure_year(base, changes, year, ctx.territory, ds, ctx.activity.get((sid, year)),
                                      cej_from is not None and cej_from < year, where)
                 row = s * n_y + y
                 self.objects[row] = sy
                 self.open_days[row] = sy.open_days
                 self.unit_days[row] = _scaled(sy.unit_days, power)
-        self.changed_rows = np.array(sorted(self.objects), dtype=np.intp)
-        self.columns: dict[str, np.ndarray] = {}
-        self._ids: np.ndarray | None = None
+        self.changed_rows = sorted(self.objects)
 
     def structure_year(self, row: int) -> StructureYear:
         """The object of a row (made by the code structure_years runs, then kept)."""
@@ -181,7 +189,7 @@ class _Grid:
             grid = np.empty((len(self.sids), self.n_years), dtype=object)
             for y, year in enumerate(self.years):
                 grid[:, y] = self.sid_arr + f"|{year}"
-            self._ids = grid.reshape(-1)
+            self._ids = grid.ravel()
         return self._ids
 
     def column(self, name: str) -> np.ndarray:
@@ -196,8 +204,8 @@ class _Grid:
             col = self.per_structure[name][self.sidx]
         else:
             col = getattr(self, "_" + name)()
-        if len(self.changed_rows):  # the rows a change touches: what their objects say
-            objects = [self.objects[row] for row in self.changed_rows.tolist()]
+        if self.changed_rows:  # the rows a change touches: what their objects say
+            objects = [self.objects[row] for row in self.changed_rows]
             col[self.changed_rows] = _column_array([spec.read(sy) for sy in objects], col.dtype)
         return col
 
@@ -228,10 +236,10 @@ class _Grid:
         grid = np.repeat(np.array([float(s.units) for s in self.bases], dtype=np.float64)[:, None], self.n_years,
                          axis=1)
         grid[self.act_s, self.act_y] = [float(u) for u in self.act_units]
-        return grid.reshape(-1)
+        return grid.ravel()
 
     def _has_cej(self) -> np.ndarray:
-        return (self.cej_from[:, None] < self.year_arr[None, :]).reshape(-1)
+        return (self.cej_from[:, None] < self.year_arr[None, :]).ravel()
 
 
 class YearFrame(Sequence[StructureYear]):
@@ -253,8 +261,9 @@ class YearFrame(Sequence[StructureYear]):
     def __init__(self, grid: _Grid, rows: np.ndarray | None) -> None:
         """The rows of `grid` (None: all of them, in grid order). Use year_frame() or take()."""
         self._grid, self._rows = grid, rows
-        self._columns: dict[str, np.ndarray] = {}
-        self._index: np.ndarray | None = None  # grid row -> row of this frame (-1: not in it), made by row_of
+        self._columns: dict[str, np.ndarray] = {}  # of a frame of some rows (the grid keeps those of all rows)
+        self._index: tuple[np.ndarray, np.ndarray] | None = None  # made by row_of: the grid rows here, sorted,
+        # and the first row here of each
         self.scenario, self.years, self.scale = grid.scenario, grid.years, grid.scale
         self.structure_id = self.column("structure_id")
         self.year = self.column("year")
@@ -282,9 +291,11 @@ class YearFrame(Sequence[StructureYear]):
 
     def column(self, name: str) -> np.ndarray:
         """The fact field `name` (rulebook.facts.FIELDS) of every row, as fact_columns gives it."""
+        if self._rows is None:
+            return self._grid.column(name)
         col = self._columns.get(name)
         if col is None:
-            col = self._columns[name] = self._pick(self._grid.column(name))
+            col = self._columns[name] = self._grid.column(name)[self._rows]
         return col
 
     def ids(self) -> np.ndarray:
@@ -295,15 +306,14 @@ class YearFrame(Sequence[StructureYear]):
         """The row of a "structure_id|year" key (the first, were rows repeated); KeyError if none."""
         grid = self._grid
         if self._index is None:
-            rows = np.arange(len(grid.sidx)) if self._rows is None else self._rows
-            index = np.full(len(grid.sidx), -1, dtype=np.intp)
-            distinct, first = np.unique(rows, return_index=True)  # a grid row taken twice: its first row here
-            index[distinct] = first
-            self._index = index
-        sid, bar, year = key.rpartition("|")
-        s = grid.index.get(sid) if bar else None
+            self._index = np.unique(np.arange(len(grid.sidx)) if self._rows is None else self._rows,
+                                    return_index=True)
+        present, first = self._index
+        sid, _bar, year = key.rpartition("|")
+        s = grid.index.get(sid)
         grid_rows = [] if s is None else [s * grid.n_years + y for y in grid.positions.get(year, [])]
-        found = [int(r) for r in self._index[grid_rows] if r >= 0]
+        at = np.searchsorted(present, grid_rows)
+        found = [int(first[p]) for i, p in enumerate(at.tolist()) if p < len(present) and present[p] == grid_rows[i]]
         if not found:
             raise KeyError(key)
         return min(found)

@@ -81,10 +81,10 @@ def check(frame: YearFrame, ref: list[StructureYear]) -> None:
     assert all(frame[i] is sy for i, sy in enumerate(frame))
     if n:
         assert frame[-1] == ref[-1] and frame[-n] == ref[0]
-    with pytest.raises(IndexError):
-        frame[n]
-    with pytest.raises(IndexError):
-        frame[-n - 1]
+    for i in (n, -n - 1):
+        with pytest.raises(IndexError) as error:
+            frame[i]
+        assert error.value.args == (i,)
 
 
 def check_takes(frame: YearFrame, ref: list[StructureYear]) -> None:
@@ -274,13 +274,15 @@ def test_row_of_and_take(hand_made):
     frame = year_frame(hand_made)
     assert frame.row_of("ACT|2023") == 0 and frame.row_of("ACT|2025") == 2 and frame.row_of("AFTER|2023") == 3
     for key in ["ACT|2026", "ACT|2022", "NOPE|2023", "ACT", "ACT|02023", "|2023", "ACT|2023|"]:
-        with pytest.raises(KeyError):
+        with pytest.raises(KeyError) as error:
             frame.row_of(key)
+        assert error.value.args == (key,)
     part = frame.take(np.array([5, 2, 5]))
     assert part.ids().tolist() == ["AFTER|2025", "ACT|2025", "AFTER|2025"]
     assert part.row_of("AFTER|2025") == 0 and part.row_of("ACT|2025") == 1
-    with pytest.raises(KeyError):
-        part.row_of("ACT|2023")  # in the frame, not in its part
+    for key in ["ACT|2023", "UNSIGNED|2025"]:  # in the frame, not in its part (one before its rows, one after)
+        with pytest.raises(KeyError):
+            part.row_of(key)
     assert part.scale == frame.scale and part.years == frame.years and part.scenario is frame.scenario
     assert part[0] is frame[5] and part[2] is frame[5]  # one object per row of the scenario, shared
 
@@ -367,7 +369,7 @@ DAYS = [dt.date(y, m, d) for y in range(2020, 2028) for m, d in ((1, 1), (1, 2),
 dates = st.one_of(st.sampled_from(DAYS), st.dates(dt.date(2019, 1, 1), dt.date(2028, 12, 31)))
 units = st.one_of(st.integers(0, 3).flatmap(lambda p: st.decimals(0, 500, places=p)),
                   st.sampled_from([Decimal("1E+1"), Decimal("12.50"), Decimal("46116860184.27387904")]))
-IDS = ["A", "B", "C", "D", "E"]
+IDS = ["A", "B", "C", "D", "E|1"]  # an id with the key's separator: the year is after the last one
 
 
 @st.composite
