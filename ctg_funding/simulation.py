@@ -304,7 +304,7 @@ def _allocate(scenario: Scenario, frame: YearFrame, evaluations: CodedEvaluation
     round_of_row = np.array([round_of[key] for key in keys], dtype=np.int64)[pair]
     base_years = {b.year for b in bases.values() if b.year is not None}
     out: dict[int, YearResult] = {}
-    allocated: dict[tuple[str, int], int] = {}  # what the base years allocated: (structure id, year) -> cents
+    allocated: list[pd.DataFrame] = []  # what the base years allocated: (structure id, year, cents)
     steps = sum(len({year for _tid, year in keys}) for keys in order)
     done = 0
 
@@ -313,7 +313,7 @@ def _allocate(scenario: Scenario, frame: YearFrame, evaluations: CodedEvaluation
         year, yr = year_result
         out.setdefault(year, YearResult()).extend(yr)
         if year in base_years:
-            allocated.update(renewal.allocated_cents(yr.lines))
+            allocated.append(renewal.allocated_cents(yr.lines))
         done += 1
         if progress:
             progress(done, steps)
@@ -322,7 +322,7 @@ def _allocate(scenario: Scenario, frame: YearFrame, evaluations: CodedEvaluation
         rows = np.flatnonzero(round_of_row == r)
         part = frame.take(rows)
         cents = renewal.n1_cents(part.structure_id, part.year, part.territory_id, scenario.dataset.cej, bases,
-                                 allocated)
+                                 pd.concat(allocated) if allocated else None)
         if engine == "vector":
             from .allocation.vector import allocate_vector
 

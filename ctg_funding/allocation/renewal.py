@@ -83,26 +83,27 @@ def rounds(bases: Mapping[Key, Base]) -> list[set[Key]]:
     return out
 
 
-def allocated_cents(lines: Iterable[Any]) -> dict[tuple[str, int], int]:
-    """What each structure was allocated on its envelope line in a year, in cents: (structure id, year) -> cents.
+def allocated_cents(lines: Iterable[Any]) -> pd.DataFrame:
+    """What each structure was allocated on its envelope line in a year, in cents: a table of (sid, year, cents).
     The amounts released to the Caf are in no line, so they are not carried into a renewal."""
     parts = lines.parts() if hasattr(lines, "parts") else [lines]
-    out: dict[tuple[str, int], int] = {}
+    tables = []
     for part in parts:
         if hasattr(part, "column"):  # a block of lines held as columns (allocation/vector.py)
             keep = pd.Index(part.column("line")).isin(list(ENVELOPE_LINES))
-            keys = zip(part.column("structure_id")[keep].tolist(), part.column("year")[keep].tolist(), strict=True)
-            out.update(zip(keys, part.column("cents")[keep].tolist(), strict=True))
+            tables.append(pd.DataFrame({"sid": part.column("structure_id")[keep], "year": part.column("year")[keep],
+                                        "cents": part.column("cents")[keep]}))
         else:
-            out.update(((ln.structure_id, ln.year), ln.cents) for ln in part if ln.line in ENVELOPE_LINES)
-    return out
+            tables.append(pd.DataFrame([(ln.structure_id, ln.year, ln.cents) for ln in part
+                                        if ln.line in ENVELOPE_LINES], columns=["sid", "year", "cents"]))
+    return pd.concat(tables) if tables else pd.DataFrame(columns=["sid", "year", "cents"])
 
 
 def n1_cents(structure_ids: Sequence[str], years: Sequence[int], territories: Sequence[str], cej: Sequence[Any],
-             bases: Mapping[Key, Base], allocated: Mapping[tuple[str, int], int]) -> np.ndarray:
+             bases: Mapping[Key, Base], allocated: pd.DataFrame | None) -> np.ndarray:
     """Each structure-year's N-1 amount in cents (the rows given as columns: structure id, year, territory). From
     the CEJ (R1): its actions that ended before the year. In a renewed CTG from its base year (R7): what it was
-    allocated that year, 0 if nothing."""
+    allocated that year (`allocated`: what the base years allocated, `allocated_cents`), 0 if nothing."""
     n = len(structure_ids)
     out = np.zeros(n, dtype=np.int64)
     if not n:
@@ -122,7 +123,9 @@ def n1_cents(structure_ids: Sequence[str], years: Sequence[int], territories: Se
         merged = merged[merged["last_year"] < merged["year"]]
         summed = merged.groupby("index")["cents"].sum()
         out[summed.index.to_numpy()] = summed.to_numpy()
-    sids = rows["sid"].tolist()
-    for i in np.flatnonzero(base_years >= 0).tolist():
-        out[i] = allocated.get((sids[i], int(base_years[i])), 0)
+    renewed = np.flatnonzero(base_years >= 0)
+    if len(renewed) and allocated is not None and len(allocated):
+        wanted = pd.DataFrame({"sid": rows["sid"].to_numpy()[renewed], "year": base_years[renewed], "index": renewed})
+        got = wanted.merge(allocated.astype({"year": np.int64}), on=["sid", "year"])
+        out[got["index"].to_numpy()] = got["cents"].to_numpy()
     return out
