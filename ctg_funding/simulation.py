@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -99,6 +99,21 @@ class SimulationResult:
         out: dict[tuple[str, int], list[Line]] = {}
         for ln in self.lines:
             out.setdefault((ln.structure_id, ln.year), []).append(ln)
+        return out
+
+    @functools.cached_property
+    def _changed(self) -> set[str]:
+        return {change.structure for change in self.scenario.changes}
+
+    def managers(self, structure_ids: Sequence[str], year: int) -> list[str]:
+        """The manager (gestionnaire) of each structure in `year`: its own, or, for a structure that a scenario
+        change touches, the one in force that year (its structure-year's)."""
+        structures = self.scenario.structures
+        out = [structures[sid].manager_id for sid in structure_ids]
+        if self._changed:
+            for i, sid in enumerate(structure_ids):
+                if sid in self._changed:
+                    out[i] = self.structure_years[f"{sid}|{year}"].structure.manager_id
         return out
 
     def lines_of(self, structure_id: str, year: int) -> list[Line]:

@@ -276,7 +276,7 @@ def _family_years(result: SimulationResult, paid: dict[Key, list[PaymentRecord]]
 
 
 def _territory(result: SimulationResult, line: AllocationLine) -> str:
-    return result.structure_years[f"{line.structure_id}|{line.year}"].territory_id
+    return result.scenario.territory_of[line.structure_id]  # a structure's territory, every year
 
 
 def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, list[PaymentRecord]]) -> Finding:

@@ -59,10 +59,8 @@ def _keyer(result: SimulationResult, by: str):
         communes = {sid: (s.commune_id, name_of(s.commune_id)) for sid, s in structures.items()}
         return lambda line: communes[line.structure_id]
     if by == "manager":
-        sys_ = result.structure_years  # the manager in force that year (a change of gestionnaire)
-
-        def manager(line) -> tuple[str, str]:
-            mid = sys_[f"{line.structure_id}|{line.year}"].structure.manager_id
+        def manager(line) -> tuple[str, str]:  # the manager in force that year (a change of gestionnaire)
+            mid = result.managers([line.structure_id], line.year)[0]
             return mid, name_of(mid)
         return manager
     if by == "family":

@@ -60,12 +60,9 @@ def allocation_column_blocks(result: SimulationResult) -> Iterator[dict[str, Any
     for part in parts:
         for year, columns in (_block_years(part) if hasattr(part, "column") else _object_years(part)):
             pieces.setdefault(year, []).append(columns)
-    structures = result.scenario.structures
-    code_of = {sid: code for code, sid in enumerate(sorted(structures))}
-    manager_of = {sid: s.manager_id for sid, s in structures.items()}
-    changed = {change.structure for change in result.scenario.changes}
+    code_of = {sid: code for code, sid in enumerate(sorted(result.scenario.structures))}
     for year in sorted(pieces):
-        yield _year_columns(year, _joined(pieces[year]), code_of, manager_of, changed, result.structure_years)
+        yield _year_columns(year, _joined(pieces[year]), code_of, result)
 
 
 _GATHERED = ("structure_id", *_AS_THEY_ARE, *_INTEGERS, "eligible")
@@ -126,17 +123,15 @@ def _narrow(values: Any) -> np.ndarray:
         return values.astype(object)
 
 
-def _year_columns(year: int, gathered: dict[str, Any], code_of: Mapping[str, int], manager_of: Mapping[str, str],
-                  changed: set[str], structure_years: Mapping[str, Any]) -> dict[str, Any]:
+def _year_columns(year: int, gathered: dict[str, Any], code_of: Mapping[str, int], result: SimulationResult
+                  ) -> dict[str, Any]:
     """One year's columns sorted by structure id (stable), with each line's manager."""
     sids = gathered["structure_id"]
     sids = sids.tolist() if isinstance(sids, np.ndarray) else sids
     order = np.argsort(np.fromiter(map(code_of.__getitem__, sids), dtype=np.int64, count=len(sids)), kind="stable")
     at = order.tolist()
     sids = list(map(sids.__getitem__, at))
-    managers = list(map(manager_of.__getitem__, sids))
-    for i in [i for i, sid in enumerate(sids) if sid in changed] if changed else ():
-        managers[i] = structure_years[f"{sids[i]}|{year}"].structure.manager_id
+    managers = result.managers(sids, year)
     columns: dict[str, Any] = {"year": np.full(len(sids), year, dtype=np.int64), "structure_id": sids,
                                "manager_id": managers}
     for name in _AS_THEY_ARE:

@@ -66,14 +66,12 @@ def _allocation_lines(result: SimulationResult) -> Iterator[tuple[Any, Any, str]
     by_year: dict[int, list[Any]] = {}
     for ln in result.lines:  # one sort by id per year: no (year, id) tuple per line
         by_year.setdefault(ln.year, []).append(ln)
-    structures, sys_ = result.scenario.structures, result.structure_years
-    # A structure no scenario change touches keeps its manager all along; the others' is that year's.
-    changed = {change.structure for change in result.scenario.changes}
+    structures = result.scenario.structures
     for year in sorted(by_year):
-        for ln in sorted(by_year[year], key=_BY_STRUCTURE):
-            sid = ln.structure_id
-            s = structures[sid]
-            yield ln, s, (sys_[f"{sid}|{year}"].structure.manager_id if sid in changed else s.manager_id)
+        lines = sorted(by_year[year], key=_BY_STRUCTURE)
+        managers = result.managers([ln.structure_id for ln in lines], year)
+        for ln, manager in zip(lines, managers, strict=True):
+            yield ln, structures[ln.structure_id], manager
 
 
 class _RateTexts:

@@ -24,7 +24,7 @@ from ctg_funding.output import simulate as simulate_out
 from ctg_funding.output.writers import CSV_DIALECTS, CsvDialect, render_csv
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
-from ctg_funding.simulation import simulate
+from ctg_funding.simulation import SimulationResult, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 EN, FR = CSV_DIALECTS["en"], CSV_DIALECTS["fr"]
@@ -155,9 +155,16 @@ def structure(name, type_="EAJE", commune="C1", manager="M1"):
     return SimpleNamespace(name=name, type=type_, commune_id=commune, manager_id=manager)
 
 
+class _FakeResult(SimpleNamespace):
+    """A result with the lines, structures and changes of a test, and the real SimulationResult.managers."""
+
+    _changed = SimulationResult._changed
+    managers = SimulationResult.managers
+
+
 def fake_result(lines, structures, changes=(), structure_years=None):
     scenario = SimpleNamespace(structures=structures, changes=[SimpleNamespace(structure=s) for s in changes])
-    return SimpleNamespace(lines=lines, scenario=scenario, structure_years=structure_years or {})
+    return _FakeResult(lines=lines, scenario=scenario, structure_years=structure_years or {})
 
 
 HUGE = 10**30 + 7
