@@ -29,8 +29,8 @@ from .money import ZERO
 from .rulebook import Rulebook, required
 from .rulebook.weights import WeightError
 from .scenario.file import Scenario, weight_fields
-from .scenario.frame import YearFrame, year_frame
-from .scenario.structure_years import StructureYear, first_days, structure_years
+from .scenario.frame import YearFrame, day_frame, year_frame
+from .scenario.structure_years import StructureYear, structure_years
 
 # Above this many structure-years the vector engine is the default (measured: see README, "National scale").
 VECTOR_THRESHOLD = 10_000
@@ -301,7 +301,7 @@ def _growths(scenario: Scenario, years: list[int], engine: str, r9: set[str]) ->
                 wanted[(territory.id, year)] = reference
     if not wanted or not r9:
         return {}
-    days = first_days(scenario, sorted({y for _t, y in wanted} | set(wanted.values())), only=r9)
+    days = day_frame(scenario, sorted({y for _t, y in wanted} | set(wanted.values())), only=r9)
     places = eligible_places(days, evaluate(days, scenario.rulebook, engine, scenario.rulebook_for))
     return {(tid, year): growth_of(scenario.rulebook_for(tid), year, reference,
                                    places.get((tid, reference), Fraction(0)), places.get((tid, year), Fraction(0)))

@@ -10,11 +10,12 @@ the cent on its own, on the `bonus_trajectoire` line: national money, taken from
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+import pandas as pd
 
 from ..money import round_cents
 from ..rulebook import Rulebook, required
@@ -67,15 +68,14 @@ def payment_year(rulebook: Rulebook, year: int) -> int | None:
     return rulebook.value(required.TRAJECTOIRE_REFERENCE_YEAR, year)
 
 
-def eligible_places(days: Iterable[Any], evaluations: Mapping[str, Any]) -> dict[tuple[str, int], Fraction]:
+def eligible_places(days: Any, evaluations: Any) -> dict[tuple[str, int], Fraction]:
     """(territory, year) -> the places on 1 January of that year of the eligible structures R9 applies to, from
-    their one-day structure-years (`scenario.structure_years.first_days`) and those days' evaluations."""
-    out: dict[tuple[str, int], Fraction] = defaultdict(Fraction)
-    for day in days:
-        ev = evaluations[day.id]
-        if ev.eligible and required.BONUS_TRAJECTOIRE in ev.formulas:
-            out[(day.territory_id, day.year)] += Fraction(day.unit_days)
-    return out
+    their one-day structure-years (a frame: `scenario.frame.day_frame`) and those days' evaluations (as codes,
+    engine/coded.py)."""
+    counted = evaluations.codes_where(lambda ev: ev.eligible and required.BONUS_TRAJECTOIRE in ev.formulas)
+    sums = pd.DataFrame({"tid": days.territory_id[counted], "year": days.year[counted],
+                         "places": days.unit_days[counted].astype(object)}).groupby(["tid", "year"])["places"].sum()
+    return {(tid, int(year)): Fraction(int(total), days.scale) for (tid, year), total in sums.items()}
 
 
 def growth_of(rulebook: Rulebook, year: int, reference_year: int, places_reference: Fraction,

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..rulebook.facts import EPOCH, FIELD_BY_NAME, NEVER, day_number
 from .file import Scenario
-from .structure_years import StructureYear, _context, _steady_years, _structure_year
+from .structure_years import StructureYear, _context, _steady_day, _steady_years, _structure_year
 
 LIMIT = 2**62  # unit-days x scale below this (every row) are kept as int64: room to add a few without overflow
 NO_CEJ = np.iinfo(np.int64).max  # the first CEJ year of a structure with none: after every year
@@ -75,9 +75,10 @@ class _Grid:
     computed and the objects once made; the frames over it (the whole grid, or rows of it) share them.
     """
 
-    def __init__(self, scenario: Scenario, years: list[int], only: set[str] | None) -> None:
+    def __init__(self, scenario: Scenario, years: list[int], only: set[str] | None, day: bool = False) -> None:
         self.scenario = scenario
         self.years = list(years)
+        self.day = day  # rows of 1 January only (first_days), not of whole years
         structures = scenario.structures
         self.sids = sorted(structures if only is None else only & structures.keys())
         self.bases = [structures[sid] for sid in self.sids]
@@ -96,6 +97,7 @@ class _Grid:
         self.first_day = np.array([day_number(dt.date(y, 1, 1)) for y in years], dtype=np.int64)
         self.next_day = np.array([day_number(dt.date(y + 1, 1, 1)) for y in years], dtype=np.int64)
         self.year_arr = np.array(years, dtype=np.int64)
+        self.span_end = self.first_day + 1 if day else self.next_day  # the day after the span the rows cover
 
         opened, closed, units = self._read_structures()
         # The yearly units of activity.csv that fall on the grid: (structure, year position, units).
@@ -143,7 +145,7 @@ class _Grid:
                      scaled: dict[Decimal, int]) -> None:
         """Every row's open days and unit-days x scale as if no change touched its structure."""
         # Open days: max(min(next year's first day, closed) - max(year's first day, opened), 0).
-        hi = np.minimum(self.next_day[None, :], closed[:, None])
+        hi = np.minimum(self.span_end[None, :], closed[:, None])
         lo = np.maximum(self.first_day[None, :], opened[:, None])
         open_grid = np.maximum(hi - lo, 0)
         # Units x scale: int64 when no product with a year's days can reach LIMIT, else Python ints (and int64
@@ -165,8 +167,10 @@ class _Grid:
             sid, base = self.sids[s], self.bases[s]
             changes, where, cej_from = ctx.by_structure[sid], ctx.where(sid), ctx.first_cej.get(sid)
             for y, year in enumerate(self.years):
+                first = dt.date(year, 1, 1)
                 sy = _structure_year(base, changes, year, ctx.territory, ds, ctx.activity.get((sid, year)),
-                                     cej_from is not None and cej_from < year, where)
+                                     cej_from is not None and cej_from < year, where,
+                                     (first, first + dt.timedelta(days=1)) if self.day else None)
                 row = s * n_y + y
                 self.objects[row] = sy
                 self.open_days[row] = sy.open_days
@@ -179,8 +183,13 @@ class _Grid:
         if sy is None:
             ctx, s, year = self.ctx, int(self.sidx[row]), int(self.year_arr[self.ypos[row]])
             sid = self.sids[s]
-            sy = _steady_years(self.bases[s], [year], ctx.territory, ctx.signatories, ctx.activity,
-                               ctx.first_cej.get(sid), ctx.where(sid))[0]
+            cej_from = ctx.first_cej.get(sid)
+            if self.day:
+                sy = _steady_day(self.bases[s], dt.date(year, 1, 1), ctx, cej_from is not None and cej_from < year,
+                                 ctx.where(sid))
+            else:
+                sy = _steady_years(self.bases[s], [year], ctx.territory, ctx.signatories, ctx.activity, cej_from,
+                                   ctx.where(sid))[0]
             self.objects[row] = sy
         return sy
 
@@ -327,3 +336,9 @@ class YearFrame(Sequence[StructureYear]):
 def year_frame(scenario: Scenario, years: list[int] | None = None, only: set[str] | None = None) -> YearFrame:
     """The rows of structure_years(scenario, years, only), in the same order (structure id, then year), as columns."""
     return YearFrame(_Grid(scenario, years or scenario.year_list, only), None)
+
+
+def day_frame(scenario: Scenario, years: list[int], only: set[str] | None = None) -> YearFrame:
+    """The rows of first_days(scenario, years, only): each structure as it stands on 1 January of each year (a
+    structure-year of one day: open days 1 or 0, unit-days its units that day), as columns."""
+    return YearFrame(_Grid(scenario, years, only, day=True), None)

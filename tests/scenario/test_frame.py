@@ -30,8 +30,8 @@ from ctg_funding.inputs.model import Activity, CejAction, Collectivite, Structur
 from ctg_funding.rulebook import default_rules_dir, load_rulebook
 from ctg_funding.rulebook.facts import FIELDS
 from ctg_funding.scenario.file import Change, Scenario, load_scenario
-from ctg_funding.scenario.frame import LIMIT, YearFrame, year_frame
-from ctg_funding.scenario.structure_years import StructureYear, structure_years
+from ctg_funding.scenario.frame import LIMIT, YearFrame, day_frame, year_frame
+from ctg_funding.scenario.structure_years import StructureYear, first_days, structure_years
 
 REPO = Path(__file__).resolve().parents[2]
 CAB_SCENARIOS = sorted(p.name for p in (REPO / "scenarios").glob("cab-*.yaml"))
@@ -423,3 +423,41 @@ def test_random_scenarios_row_for_row(scenario, years, only):
     assert frame.years == (years or [2022, 2023, 2024, 2025])
     check(frame, ref)
     check_takes(frame, ref)
+
+
+# ------------------------------------------------------------------ day_frame: the rows of first_days (R9's 1 January)
+
+
+@pytest.mark.parametrize("name", CAB_SCENARIOS)
+def test_the_cab_first_days_row_for_row(name, rulebook):
+    scenario = load_scenario(REPO / "scenarios" / name, rulebook)
+    years = [*scenario.year_list, scenario.year_list[-1] + 1]
+    check(day_frame(scenario, years), first_days(scenario, years))
+
+
+@pytest.mark.parametrize("years", [[2024], [2025, 2023], [2022, 2023, 2024, 2025, 2026]])
+@pytest.mark.parametrize("only", [None, {"CH-UNITS", "MID", "NEW", "NOPE"}, {"ACT"}, {"JAN1", "CH-CONV"}])
+def test_every_kind_of_change_on_first_days(hand_made, years, only):
+    ref = first_days(hand_made, years, only)
+    frame = day_frame(hand_made, years, only)
+    check(frame, ref)
+    check_takes(frame, ref)
+
+
+def test_first_days_worked_out_by_hand(hand_made):
+    frame = day_frame(hand_made, [2023, 2024])
+    days = dict(zip(frame.ids().tolist(), frame.open_days.tolist(), strict=True))
+    # JAN1 opens on 1 January 2024: closed on 1 January 2023 (0 days), open on 1 January 2024 (1 day), while its
+    # year rows count every day of 2024 (366: a leap year) and none of 2023.
+    assert days["JAN1|2023"] == 0 and days["JAN1|2024"] == 1
+    assert dict(zip(year_frame(hand_made, [2023, 2024]).ids().tolist(),
+                    year_frame(hand_made, [2023, 2024]).open_days.tolist(), strict=True))["JAN1|2024"] == 366
+    # Year days stay the year's, not the span's.
+    assert frame.year_days.tolist()[:2] == [365, 366]
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(scenarios(), st.lists(st.integers(2021, 2026), min_size=1, max_size=3),
+       st.one_of(st.none(), st.sets(st.sampled_from([*IDS, "N1", "N2"]))))
+def test_random_scenarios_on_first_days(scenario, years, only):
+    check(day_frame(scenario, years, only), first_days(scenario, years, only))
