@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import numpy as np
+
 from ..inputs.model import OUTSIDE_ENVELOPE_LINES
 from ..money import CENT, ZERO, money
 from ..simulation import SimulationResult
@@ -44,8 +46,8 @@ class Comparison:
     hidden: int = 0  # rows left out by only_changed (no difference)
 
 
-def _keyer(result: SimulationResult, by: str):
-    """A function line -> (key, label) for one view; lookups are read once, not once per line."""
+def _keys(result: SimulationResult, by: str, cols: dict[str, np.ndarray]) -> tuple[list[str], dict[str, str]]:
+    """Each line's key in one view, and each key's label; lookups made once per distinct structure, not per line."""
     structures = result.scenario.structures  # a property that merges two dicts: once per view
     collectivites = result.scenario.dataset.collectivites
 
@@ -53,34 +55,39 @@ def _keyer(result: SimulationResult, by: str):
         c = collectivites.get(cid)
         return c.name if c else cid
 
+    sids = cols["structure_id"].tolist()
     if by == "structure":
-        return lambda line: (line.structure_id, structures[line.structure_id].name)
+        return sids, {sid: structures[sid].name for sid in set(sids)}
     if by == "commune":
-        communes = {sid: (s.commune_id, name_of(s.commune_id)) for sid, s in structures.items()}
-        return lambda line: communes[line.structure_id]
-    if by == "manager":
-        def manager(line) -> tuple[str, str]:  # the manager in force that year (a change of gestionnaire)
-            mid = result.managers([line.structure_id], line.year)[0]
-            return mid, name_of(mid)
-        return manager
-    if by == "family":
-        return lambda line: (line.family, line.family)
+        keys = [structures[sid].commune_id for sid in sids]
+        return keys, {cid: name_of(cid) for cid in set(keys)}
+    if by == "manager":  # the manager in force that year (a change of gestionnaire)
+        years = cols["year"].tolist()
+        keys = [""] * len(sids)
+        for year in set(years):
+            at = [i for i, y in enumerate(years) if y == year]
+            for i, mid in zip(at, result.managers([sids[i] for i in at], year), strict=True):
+                keys[i] = mid
+        return keys, {mid: name_of(mid) for mid in set(keys)}
+    if by in ("family", "line"):
+        keys = cols[by].tolist()
+        return keys, {k: k for k in set(keys)}
     if by == "year":
-        return lambda line: (str(line.year), str(line.year))
-    if by == "line":
-        return lambda line: (line.line, line.line)
+        keys = [str(y) for y in cols["year"].tolist()]
+        return keys, {k: k for k in set(keys)}
     raise ValueError(f"unknown view {by!r}")
 
 
 def totals(result: SimulationResult, by: str, years: list[int]) -> dict[str, tuple[str, Decimal]]:
     """Amounts per key of the view, over the years asked (summed in cents, exactly)."""
-    cents: dict[tuple[str, str], int] = defaultdict(int)
-    wanted = set(years)
-    key_of = _keyer(result, by)
-    for line in result.lines:
-        if line.year in wanted:
-            cents[key_of(line)] += int(line.amount * 100)
-    return {key: (label, money(c)) for (key, label), c in cents.items()}
+    cols = result.line_columns(("year", "structure_id", "family", "line", "cents"))
+    keep = np.isin(cols["year"], years)
+    cols = {name: column[keep] for name, column in cols.items()}
+    keys, labels = _keys(result, by, cols)
+    cents: dict[str, int] = defaultdict(int)
+    for key, c in zip(keys, cols["cents"].tolist(), strict=True):
+        cents[key] += c
+    return {key: (labels[key], money(c)) for key, c in cents.items()}
 
 
 def compare(a: SimulationResult, b: SimulationResult, by: str, years: list[int],
@@ -109,9 +116,15 @@ def envelope_totals(result: SimulationResult, years: list[int]) -> dict[str, Dec
         "envelope": sum((e.envelope for e in envs), ZERO),
         "allocated": sum((e.allocated for e in envs), ZERO),
         "released": sum((e.released for e in envs), ZERO),
-        "outside_envelope": sum((ln.amount for ln in result.lines
-                                 if ln.year in set(years) and ln.line in OUTSIDE_ENVELOPE_LINES), ZERO),
+        "outside_envelope": money(_outside_cents(result, years)),
     }
+
+
+def _outside_cents(result: SimulationResult, years: list[int]) -> int:
+    """What the lines outside the envelope (R5, R8, R9) pay over `years`, in cents."""
+    cols = result.line_columns(("year", "line", "cents"))
+    keep = np.isin(cols["year"], years) & np.isin(cols["line"], list(OUTSIDE_ENVELOPE_LINES))
+    return sum(cols["cents"][keep].tolist())
 
 
 def compare_views(a: SimulationResult, b: SimulationResult, years: list[int],
