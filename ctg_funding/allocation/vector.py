@@ -502,11 +502,12 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
 
 class LineBlock(Sequence[PackedLine]):
     """Lines of the vector allocator held as columns, one per field of PackedLine (NumPy arrays, and a list for
-    the rules): at national scale most outputs read columns (the CSV), and a PackedLine is made only when lines
-    are read one by one (JSON, xlsx, compare, audit), then dropped."""
+    the rules): at national scale the CSV, compare and the plancher read columns, and PackedLines are made only
+    when the lines are read one by one (JSON, xlsx, audit, explain), once."""
 
     def __init__(self, columns: dict[str, Any]) -> None:
         self._columns = columns
+        self._lines: list[PackedLine] | None = None  # once read one by one, kept: outputs may read them again
 
     def column(self, name: str) -> Any:
         """One field of every line (an array, or the list of rules)."""
@@ -521,9 +522,11 @@ class LineBlock(Sequence[PackedLine]):
                           for name, c in self._columns.items()})
 
     def __iter__(self) -> Iterator[PackedLine]:
-        # tolist(): Python ints, bools and strs, as the fields of a line hold them
-        return map(PackedLine._make, zip(*(c.tolist() if isinstance(c, np.ndarray) else c
-                                           for c in self._columns.values()), strict=True))
+        if self._lines is None:
+            # tolist(): Python ints, bools and strs, as the fields of a line hold them
+            self._lines = list(map(PackedLine._make, zip(*(c.tolist() if isinstance(c, np.ndarray) else c
+                                                           for c in self._columns.values()), strict=True)))
+        return iter(self._lines)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
@@ -531,7 +534,7 @@ class LineBlock(Sequence[PackedLine]):
         i = index + len(self) if index < 0 else index
         if not 0 <= i < len(self):
             raise IndexError("line index out of range")
-        return next(iter(self[i:i + 1]))
+        return self._lines[i] if self._lines is not None else next(iter(self[i:i + 1]))
 
 
 def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:

@@ -203,9 +203,14 @@ def audit(result: SimulationResult, payments: list[Payment]) -> AuditResult:
         findings.append(_structure_finding(result, key, exp, got, records, code, reason, main))
 
     families = _family_years(result, paid)
-    for fy in families:
-        if fy.paid - fy.envelope > tolerances[fy.year]:
-            findings.append(_envelope_finding(result, fy, paid))
+    over = [fy for fy in families if fy.paid - fy.envelope > tolerances[fy.year]]
+    if over:
+        in_group: dict[tuple[int, str, str], list[AllocationLine]] = defaultdict(list)  # envelope lines by group
+        for ln in result.lines:
+            if ln.line in ENVELOPE_LINES:
+                in_group[(ln.year, _territory(result, ln), ln.family)].append(ln)
+        for fy in over:
+            findings.append(_envelope_finding(result, fy, paid, in_group[(fy.year, fy.territory, fy.family)]))
 
     # Ties: the structure before its family's envelope, then by year and id, so that the order never varies.
     findings.sort(key=lambda f: (-abs(f.difference), f.year, f.structure_id is None, f.structure_id or "",
@@ -279,12 +284,12 @@ def _territory(result: SimulationResult, line: AllocationLine) -> str:
     return result.scenario.territory_of[line.structure_id]  # a structure's territory, every year
 
 
-def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, list[PaymentRecord]]) -> Finding:
+def _envelope_finding(result: SimulationResult, fy: FamilyYear, paid: dict[Key, list[PaymentRecord]],
+                      lines: list[AllocationLine]) -> Finding:
+    """The finding of a family-year paid above its envelope; `lines` are its envelope lines."""
     sc = result.scenario
     rb = sc.rulebook
     env = next(e for e in result.envelopes if (e.year, e.territory, e.family) == (fy.year, fy.territory, fy.family))
-    lines = [ln for ln in result.lines if ln.year == fy.year and ln.family == fy.family and ln.line in ENVELOPE_LINES
-             and _territory(result, ln) == fy.territory]
     line_names = sorted({ln.line for ln in lines})
     members = {ln.structure_id for ln in lines}
     renewed = env.renewed_from is not None
