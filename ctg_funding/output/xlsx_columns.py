@@ -61,26 +61,51 @@ class AllocationColumns:
                 self.rules[i]]
 
 
+_BY_STRUCTURE = attrgetter("structure_id")
+_FIELDS = ("year", "structure_id", "line", "family", "units_num", "units_den", "rate", "cents", "eligible", "reason",
+           "rules")
+
+
 def gather_allocation_columns(result: Any) -> AllocationColumns:
-    """The run's lines as columns, in the order of the outputs (`simulate._allocation_lines`), each line read
-    once."""
-    from .simulate import _allocation_lines  # simulate uses this module for its tables
+    """The run's lines as columns, in the order of the outputs (`simulate._allocation_lines`: by year, then
+    structure id, a structure's lines in the order they were computed), with the structure's name, type and
+    commune and the manager it had that year (`simulate._allocation_lines` says which)."""
+    by_year: dict[int, list[Any]] = {}
+    for ln in result.lines:
+        by_year.setdefault(ln.year, []).append(ln)
+    lines = list(chain.from_iterable(sorted(by_year[year], key=_BY_STRUCTURE) for year in sorted(by_year)))
+    del by_year
+    fields = _fields(lines)
+    del lines
+    sids, years = fields["structure_id"], fields["year"]
+    structures = result.scenario.structures
+    of_structure = {sid: structures[sid] for sid in dict.fromkeys(sids)}
 
-    gathered = list(_allocation_lines(result))
-    lines = [g[0] for g in gathered]
-    structures = [g[1] for g in gathered]
-    managers = [g[2] for g in gathered]
-    del gathered
+    def per_structure(name: str) -> list[Any]:
+        values = {sid: getattr(s, name) for sid, s in of_structure.items()}
+        return list(map(values.__getitem__, sids))
 
-    def of(objects: list[Any], name: str) -> list[Any]:
-        return list(map(attrgetter(name), objects))
-
+    managers = per_structure("manager_id")
+    changed = {change.structure for change in result.scenario.changes}
+    if changed:  # a structure a change touches has the manager of each year
+        sys_ = result.structure_years
+        managers = [sys_[f"{sid}|{year}"].structure.manager_id if sid in changed else manager
+                    for sid, year, manager in zip(sids, years, managers, strict=True)]
+    rules = {id(r): " ".join(r) for r in fields["rules"]}  # the lines of a family-year share their list
     return AllocationColumns(
-        year=of(lines, "year"), structure_id=of(lines, "structure_id"), name=of(structures, "name"),
-        type=of(structures, "type"), commune_id=of(structures, "commune_id"), manager_id=managers,
-        line=of(lines, "line"), family=of(lines, "family"), units_num=of(lines, "units_num"),
-        units_den=of(lines, "units_den"), rate=of(lines, "rate"), cents=of(lines, "cents"),
-        eligible=of(lines, "eligible"), reason=of(lines, "reason"), rules=list(map(" ".join, of(lines, "rules"))))
+        year=fields["year"], structure_id=sids, name=per_structure("name"), type=per_structure("type"),
+        commune_id=per_structure("commune_id"), manager_id=managers, line=fields["line"], family=fields["family"],
+        units_num=fields["units_num"], units_den=fields["units_den"], rate=fields["rate"], cents=fields["cents"],
+        eligible=fields["eligible"], reason=fields["reason"], rules=[rules[id(r)] for r in fields["rules"]])
+
+
+def _fields(lines: list[Any]) -> dict[str, list[Any]]:
+    """The lines' attributes in `_FIELDS`, one list each, each line read once (the vector allocator's named tuples
+    and the exact allocator's lines alike)."""
+    if not lines:
+        return {name: [] for name in _FIELDS}
+    columns = zip(*map(attrgetter(*_FIELDS), lines), strict=True)
+    return {name: list(values) for name, values in zip(_FIELDS, columns, strict=True)}
 
 
 class AllocationRows(Sequence[list[Any]]):
