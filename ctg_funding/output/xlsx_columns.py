@@ -152,8 +152,15 @@ def ratio_double(num: int, den: int) -> float:
 
 
 def _number(style: str, value: float) -> str:
-    """The end of a number cell after its reference, as RowsSheet writes it."""
-    return f"{style}><v>{value:.16G}</v></c>"
+    """The end of a number cell from the quote that closes its reference, as RowsSheet writes it."""
+    return f'"{style}><v>{value:.16G}</v></c>'
+
+
+def _string(text: str) -> str | None:
+    """The end of an inline string cell from the quote that closes its reference, for a plain string (else
+    None: XlsxWriter's own writer)."""
+    inline = _inline(text)
+    return None if inline is None else f'"{inline}'
 
 
 class _Cells:
@@ -161,16 +168,11 @@ class _Cells:
     it ("" for no cell, None for a cell XlsxWriter's own writer must write), each made once per distinct key."""
 
     def __init__(self, keys: Sequence[Any], cell: Callable[[Any], str | None]) -> None:
-        made = {key: _closed(cell(key)) for key in dict.fromkeys(keys)}
+        made = {key: cell(key) for key in dict.fromkeys(keys)}
         self.ends: list[str | None] = list(map(made.__getitem__, keys))
         self.gaps = "" in made.values()  # some rows have no cell in this column
         self.special = None in made.values()
         self.filled = any(end != "" for end in made.values())
-
-
-def _closed(end: str | None) -> str | None:
-    """A cell's end after the reference's closing quote."""
-    return f'"{end}' if end else end
 
 
 def _text_cell(value: Any) -> str | None:
@@ -179,7 +181,7 @@ def _text_cell(value: Any) -> str | None:
         return ""
     if value.__class__ is not str:
         return None
-    return _inline(value) if value else ""
+    return _string(value) if value else ""
 
 
 def allocation_cells(columns: AllocationColumns, stop: int, styles: Callable[[int], str],
@@ -207,13 +209,20 @@ def allocation_cells(columns: AllocationColumns, stop: int, styles: Callable[[in
 
     def per_unit_cell(key: tuple[int, int, int]) -> str | None:
         c, n, d = key
-        return _number(styles(10), ratio_double(c * d, 100 * n)) if n else ""
+        if not n:
+            return ""
+        if n < 0:  # ratio_double, inline: there are as many amounts per unit as lines
+            c = -c
+            n = -n
+        return f'"{per_unit_style}><v>{float(Decimal(c * d) / Decimal(100 * n)):.16G}</v></c>'
+
+    per_unit_style = styles(10) if any(num) else ""
 
     def amount_cell(value: int) -> str | None:
         return _number(styles(11), value / 100)  # int / int is correctly rounded: float(Decimal) of the euros
 
     def eligible_cell(value: Any) -> str | None:
-        return _inline(text(value)) if value.__class__ is bool else None
+        return _string(text(value)) if value.__class__ is bool else None
 
     return [
         _Cells(year, year_cell),
