@@ -191,12 +191,20 @@ EDGES: list[tuple[tuple[Any, ...], list[Any]]] = [
     ((2025, "S7", "_x0041_", "a > b", 'q"q', "M1", "base", "ALSH", 7, 1, R, 2**60, True, None, "R3"),
      [2025, "S7", "_x0041_", "a > b", 'q"q', "M1", "base", "ALSH", Fraction(7), R, Fraction(2**60, 700),
       money(2**60), True, None, "R3"]),
+    # negative units: 500 cents over -3/2 units, 500 x 2 / (100 x -3) = -10/3 per unit; 0 cents over -4 units,
+    # 0 per unit (a Fraction's 0, never -0).
+    ((2025, "S9", "neg", "T", "C1", "M1", "base", "ALSH", -3, 2, R, 500, True, None, "R3"),
+     [2025, "S9", "neg", "T", "C1", "M1", "base", "ALSH", Fraction(-3, 2), R, Fraction(-10, 3), Decimal("5.00"),
+      True, None, "R3"]),
+    ((2025, "S10", "zero", "T", "C1", "M1", "base", "ALSH", -4, 1, R, 0, True, None, "R3"),
+     [2025, "S10", "zero", "T", "C1", "M1", "base", "ALSH", Fraction(-4), R, Fraction(0), Decimal("0.00"), True,
+      None, "R3"]),
     # the last row goes through XlsxWriter's write_* (as _write_sheet writes it), also with an escaped name.
     ((2025, "S8", "<last>", "T", "C1", "M1", "base", "ALSH", 9, 4, None, 5, False, "R", "R3 R4"),
      [2025, "S8", "<last>", "T", "C1", "M1", "base", "ALSH", Fraction(9, 4), None, Fraction(5 * 4, 100 * 9),
       Decimal("0.05"), False, "R", "R3 R4"]),
 ]
-SPECIAL = [3, 4, 5, 6, 7]  # the rows (from 0) holding a string XlsxWriter writes itself ("<" too: rich text)
+SPECIAL = [3, 4, 5, 6, 9]  # the rows (from 0) holding a string XlsxWriter writes itself ("<" too: rich text)
 
 
 def columns_of(lines: list[tuple[Any, ...]]) -> AllocationColumns:
@@ -229,10 +237,11 @@ def test_tables_of_a_few_rows(count, tmp_path):
     _write_both(lines, typed, tmp_path, str(count))
 
 
-@pytest.mark.parametrize("order", [[1, 0, 2], [0, 1, 2], [1, 2, 0]])
+@pytest.mark.parametrize("order", [[1, 0, 2], [0, 1, 2], [1, 2, 0], [1, 0]])
 def test_formats_numbered_in_the_order_of_their_first_number(order, tmp_path):
     """The rate format is numbered when the first rate is met: after the money format when the first row has no
-    rate (row 1 has none), before it when it has one (a rate of 0 is a rate)."""
+    rate (row 1 has none), before it when it has one (a rate of 0 is a rate). [1, 0]: the only row written from
+    the columns has no units, so no amount per unit."""
     lines, typed = [EDGES[i][0] for i in order], [EDGES[i][1] for i in order]
     _write_both(lines, typed, tmp_path, "".join(map(str, order)))
 
@@ -252,24 +261,28 @@ def test_only_the_rows_with_strings_for_xlsxwriter_go_through_write_rows(tmp_pat
     assert calls == [(1 + i, 1) for i in SPECIAL]
 
 
-def test_rows_written_and_the_sheets_last_row(tmp_path):
+NO_RULES = [EDGES[0][0][:13] + (None, ""), EDGES[1][0][:13] + (None, "")]
+
+
+@pytest.mark.parametrize(("lines", "state"), [
+    ([EDGES[0][0], EDGES[1][0], EDGES[0][0]], (2, 1, 2, 0, 14)),
+    ([*NO_RULES, EDGES[0][0]], (2, 1, 2, 0, 12)),  # no reason nor rules in the rows written: up to column M
+])
+def test_rows_written_and_the_sheets_last_row(lines, state, tmp_path):
     """write_allocation_rows returns the rows it wrote, and leaves the sheet's last row and dimensions as
-    write_rows does."""
+    write_rows does (sheets without a header, so that the rows alone make the dimensions)."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(tmp_path / "b.xlsx"), {"constant_memory": True})
     number = book.add_format({"num_format": "0.00"})
     sheets = [book.add_worksheet(name, RowsSheet) for name in ("a", "b")]
-    for sheet in sheets:
-        sheet.write_row(0, 0, ["h"])
     formats = [number] * 15
-    columns = columns_of([EDGES[0][0], EDGES[1][0], EDGES[0][0]])
+    columns = columns_of(lines)
     args = (formats, i18n.yes_no, writers._as_number, number)
     assert xlsx_columns.write_allocation_rows(sheets[0], 1, columns, 2, *args) == 2
     assert sheets[1].write_rows(1, AllocationRows(columns)[:2], *args) == 2
     assert xlsx_columns.write_allocation_rows(sheets[0], 5, columns, 0, *args) == 0
-    state = [(s.previous_row, s.dim_rowmin, s.dim_rowmax, s.dim_colmin, s.dim_colmax) for s in sheets]
-    assert state[0] == state[1] == (2, 0, 2, 0, 14)
+    assert [(s.previous_row, s.dim_rowmin, s.dim_rowmax, s.dim_colmin, s.dim_colmax) for s in sheets] == [state] * 2
     book.close()
 
 
@@ -302,7 +315,7 @@ def test_the_rows_view():
         with pytest.raises(IndexError):
             rows[bad]
     assert rows[1:3] == [EDGES[1][1], EDGES[2][1]]
-    assert rows[::-3] == [EDGES[7][1], EDGES[4][1], EDGES[1][1]]
+    assert rows[::-3] == [EDGES[9][1], EDGES[6][1], EDGES[3][1], EDGES[0][1]]
     assert len(columns) == n
 
 
