@@ -163,13 +163,25 @@ def _string(text: str) -> str | None:
     return None if inline is None else f'"{inline}'
 
 
+class _Made(dict[Any, str | None]):
+    """Cells by key, each made by `cell` the first time its key is asked for."""
+
+    def __init__(self, cell: Callable[[Any], str | None]) -> None:
+        super().__init__()
+        self.cell = cell
+
+    def __missing__(self, key: Any) -> str | None:
+        made = self[key] = self.cell(key)
+        return made
+
+
 class _Cells:
     """The cells of one column: for each row the end of its XML after the reference, from the quote that closes
     it ("" for no cell, None for a cell XlsxWriter's own writer must write), each made once per distinct key."""
 
     def __init__(self, keys: Sequence[Any], cell: Callable[[Any], str | None]) -> None:
-        made = {key: cell(key) for key in dict.fromkeys(keys)}
-        self.ends: list[str | None] = list(map(made.__getitem__, keys))
+        made = _Made(cell)
+        self.ends: list[str | None] = list(map(made.__getitem__, keys))  # one pass: a key's cell made when first met
         self.gaps = "" in made.values()  # some rows have no cell in this column
         self.special = None in made.values()
         self.filled = any(end != "" for end in made.values())
