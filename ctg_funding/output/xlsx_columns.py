@@ -91,7 +91,8 @@ def gather_allocation_columns(result: Any) -> AllocationColumns:
         sys_ = result.structure_years
         managers = [sys_[f"{sid}|{year}"].structure.manager_id if sid in changed else manager
                     for sid, year, manager in zip(sids, years, managers, strict=True)]
-    rules = {id(r): " ".join(r) for r in fields["rules"]}  # the lines of a family-year share their list
+    lists = {id(r): r for r in fields["rules"]}  # the lines of a family-year share their list: joined once
+    rules = {key: " ".join(r) for key, r in lists.items()}
     return AllocationColumns(
         year=fields["year"], structure_id=sids, name=per_structure("name"), type=per_structure("type"),
         commune_id=per_structure("commune_id"), manager_id=managers, line=fields["line"], family=fields["family"],
