@@ -354,3 +354,34 @@ def test_a_ratio_rounded_twice_as_rowssheet_rounds_it():
     lower = float(1 + Fraction(k, 2**52))
     assert x.numerator / x.denominator > lower  # the nearest double is above
     assert ratio_double(x.numerator, x.denominator) == lower == _reference_double(x.numerator, x.denominator)
+
+
+def _rowssheet_number(value: Any, style: str) -> str:
+    """A number cell's end as RowsSheet writes it for a typed value (xlsx_rows.RowsSheet.write_rows)."""
+    if value.__class__ is Fraction:
+        number = float(Decimal(value.numerator) / Decimal(value.denominator))
+    else:
+        number = float(value)
+    return f'"{style}><v>{number:.16G}</v></c>'
+
+
+figures = st.tuples(st.integers(min_value=-10**20, max_value=10**20), st.integers(min_value=-10**12, max_value=10**12),
+                    st.integers(min_value=1, max_value=10**12))
+
+
+@given(st.lists(figures, min_size=1, max_size=30))
+def test_number_cells_are_the_doubles_of_the_typed_values(lines):
+    """Every number cell made from the integers is the one RowsSheet makes from the typed value: units
+    Fraction(num, den), amount per unit Fraction(cents x den, 100 x num) (none for 0 units), amount money(cents)."""
+    columns = columns_of([(2022 + i % 3, "S", "n", "t", "c", "m", "l", "f", num, den, Fraction(cents, den), cents,
+                           True, None, "R") for i, (cents, num, den) in enumerate(lines)])
+    styles = {0: ' s="1"', 8: ' s="2"', 9: ' s="3"', 10: ' s="4"', 11: ' s="5"'}
+    cells = xlsx_columns.allocation_cells(columns, len(lines), styles.__getitem__, i18n.yes_no)
+    for i, (cents, num, den) in enumerate(lines):
+        assert cells[0].ends[i] == _rowssheet_number(2022 + i % 3, ' s="1"')
+        assert cells[8].ends[i] == _rowssheet_number(Fraction(num, den), ' s="2"')
+        assert cells[9].ends[i] == _rowssheet_number(Fraction(cents, den), ' s="3"')
+        assert cells[10].ends[i] == (_rowssheet_number(Fraction(cents * den, 100 * num), ' s="4"') if num else "")
+        assert cells[11].ends[i] == _rowssheet_number(money(cents), ' s="5"')
+        assert cells[12].ends[i] == '" t="inlineStr"><is><t>yes</t></is></c>'
+    assert cells[10].gaps == (0 in [num for _c, num, _d in lines])
