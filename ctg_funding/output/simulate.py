@@ -167,7 +167,7 @@ def _envelope_from(envelope: Envelope) -> str:
 
 
 def simulate_tables(result: SimulationResult, detail: bool = True) -> list[Table]:
-    from .xlsx_columns import AllocationRows, gather_allocation_columns  # it reads _allocation_lines here
+    from .xlsx_columns import AllocationRows, gather_allocation_columns  # XlsxWriter: imported for tables only
 
     years = result.years
     ycols = [str(y) for y in years]
