@@ -128,11 +128,10 @@ class AllocationRows(Sequence[list[Any]]):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self.columns.row(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
             raise IndexError(index)
-        return self.columns.row(index)
+        return self.columns.row(i)
 
     def __iter__(self) -> Iterator[list[Any]]:
         return (self.columns.row(i) for i in range(len(self)))
@@ -180,9 +179,13 @@ class _Cells:
     """The cells of one column: for each row the end of its XML after the reference, from the quote that closes
     it ("" for no cell, None for a cell XlsxWriter's own writer must write), each made once per distinct key."""
 
-    def __init__(self, keys: Sequence[Any], cell: Callable[[Any], str | None]) -> None:
-        made = _Made(cell)
-        self.ends: list[str | None] = list(map(made.__getitem__, keys))  # one pass: a key's cell made when first met
+    def __init__(self, keys: Sequence[Any], cell: Callable[[Any], str | None], by_type: bool = False) -> None:
+        if by_type and len(set(map(type, keys))) > 1:  # True and 1, 2022 and 2022.0 are equal keys: kept apart
+            made = _Made(lambda typed: cell(typed[1]))
+            self.ends: list[str | None] = list(map(made.__getitem__, zip(map(type, keys), keys, strict=True)))
+        else:
+            made = _Made(cell)
+            self.ends = list(map(made.__getitem__, keys))  # one pass: a key's cell made when first met
         self.gaps = "" in made.values()  # some rows have no cell in this column
         self.special = None in made.values()
         self.filled = any(end != "" for end in made.values())
@@ -238,7 +241,7 @@ def allocation_cells(columns: AllocationColumns, stop: int, styles: Callable[[in
         return _string(text(value)) if value.__class__ is bool else None
 
     return [
-        _Cells(year, year_cell),
+        _Cells(year, year_cell, by_type=True),  # the columns whose cells depend on their values' types
         _Cells(cut(columns.structure_id), _text_cell),
         _Cells(cut(columns.name), _text_cell),
         _Cells(cut(columns.type), _text_cell),
@@ -250,7 +253,7 @@ def allocation_cells(columns: AllocationColumns, stop: int, styles: Callable[[in
         _Cells(list(map(id, rate)), rate_cell),
         _Cells(list(zip(cents, num, den, strict=True)), per_unit_cell),
         _Cells(cents, amount_cell),
-        _Cells(cut(columns.eligible), eligible_cell),
+        _Cells(cut(columns.eligible), eligible_cell, by_type=True),
         _Cells(cut(columns.reason), _text_cell),
         _Cells(cut(columns.rules), _text_cell),
     ]

@@ -199,12 +199,23 @@ EDGES: list[tuple[tuple[Any, ...], list[Any]]] = [
     ((2025, "S10", "zero", "T", "C1", "M1", "base", "ALSH", -4, 1, R, 0, True, None, "R3"),
      [2025, "S10", "zero", "T", "C1", "M1", "base", "ALSH", Fraction(-4), R, Fraction(0), Decimal("0.00"), True,
       None, "R3"]),
+    # values of other types than the lines', one a row: a year as text, a float rate, an int for eligible
+    # (RowsSheet writes them, the year as a string, the others as numbers); 100 cents over 2 units, 1/2 per unit.
+    (("2024", "S11", "odd", "T", "C1", "M1", "base", "ALSH", 2, 1, R, 100, True, None, "R3"),
+     ["2024", "S11", "odd", "T", "C1", "M1", "base", "ALSH", Fraction(2), R, Fraction(1, 2), Decimal("1.00"), True,
+      None, "R3"]),
+    ((2024, "S12", "odd", "T", "C1", "M1", "base", "ALSH", 2, 1, 0.5, 100, True, None, "R3"),
+     [2024, "S12", "odd", "T", "C1", "M1", "base", "ALSH", Fraction(2), 0.5, Fraction(1, 2), Decimal("1.00"), True,
+      None, "R3"]),
+    ((2024, "S13", "odd", "T", "C1", "M1", "base", "ALSH", 2, 1, R, 100, 1, None, "R3"),
+     [2024, "S13", "odd", "T", "C1", "M1", "base", "ALSH", Fraction(2), R, Fraction(1, 2), Decimal("1.00"), 1,
+      None, "R3"]),
     # the last row goes through XlsxWriter's write_* (as _write_sheet writes it), also with an escaped name.
     ((2025, "S8", "<last>", "T", "C1", "M1", "base", "ALSH", 9, 4, None, 5, False, "R", "R3 R4"),
      [2025, "S8", "<last>", "T", "C1", "M1", "base", "ALSH", Fraction(9, 4), None, Fraction(5 * 4, 100 * 9),
       Decimal("0.05"), False, "R", "R3 R4"]),
 ]
-SPECIAL = [3, 4, 5, 6, 9]  # the rows (from 0) holding a string XlsxWriter writes itself ("<" too: rich text)
+SPECIAL = [3, 4, 5, 6, 9, 10, 11, 12]  # rows (from 0) with a cell for XlsxWriter itself ("<" too: rich text)
 
 
 def columns_of(lines: list[tuple[Any, ...]]) -> AllocationColumns:
@@ -250,9 +261,11 @@ def test_only_the_rows_with_strings_for_xlsxwriter_go_through_write_rows(tmp_pat
     calls: list[tuple[int, int]] = []
     original = RowsSheet.write_rows
 
-    def spy(self, first_row, rows, *args):
+    def spy(self, first_row, rows, formats, text, as_number, date_format):
         calls.append((first_row, len(rows)))
-        return original(self, first_row, rows, *args)
+        # What XlsxWriter's writer needs for a number or a date, as _write_sheet gives it.
+        assert as_number is writers._as_number and date_format.num_format == "yyyy-mm-dd"
+        return original(self, first_row, rows, formats, text, as_number, date_format)
 
     monkeypatch.setattr(RowsSheet, "write_rows", spy)
     lines = [e[0] for e in EDGES] + [EDGES[0][0]]  # the last row (written by XlsxWriter) is not special here
@@ -312,10 +325,12 @@ def test_the_rows_view():
     assert rows[0] == EDGES[0][1] and rows[n - 1] == EDGES[-1][1]
     assert rows[-1] == EDGES[-1][1] and rows[-n] == EDGES[0][1]
     for bad in (n, -n - 1):
-        with pytest.raises(IndexError):
+        with pytest.raises(IndexError) as caught:
             rows[bad]
+        assert caught.value.args == (bad,)
     assert rows[1:3] == [EDGES[1][1], EDGES[2][1]]
-    assert rows[::-3] == [EDGES[9][1], EDGES[6][1], EDGES[3][1], EDGES[0][1]]
+    assert rows[::-3] == [EDGES[12][1], EDGES[9][1], EDGES[6][1], EDGES[3][1], EDGES[0][1]]
+    assert n == 13
     assert len(columns) == n
 
 
@@ -385,3 +400,12 @@ def test_number_cells_are_the_doubles_of_the_typed_values(lines):
         assert cells[11].ends[i] == _rowssheet_number(money(cents), ' s="5"')
         assert cells[12].ends[i] == '" t="inlineStr"><is><t>yes</t></is></c>'
     assert cells[10].gaps == (0 in [num for _c, num, _d in lines])
+
+
+def test_equal_values_of_other_types_are_cells_apart(tmp_path):
+    """True == 1, but RowsSheet writes True as text and 1 as a number: a cell made for one is not the other's
+    (each odd value alone in its row, so that nothing else sends the row to write_rows)."""
+    line, row = EDGES[0]
+    lines = [_with(line, year=1), _with(line, year=True), _with(line, eligible=1), line]
+    typed = [[1, *row[1:]], [True, *row[1:]], [*row[:12], 1, *row[13:]], row]
+    _write_both(lines, typed, tmp_path, "types")
