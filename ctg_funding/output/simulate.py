@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
+from itertools import compress
 from operator import attrgetter
 from typing import IO, Any
 
@@ -135,11 +136,13 @@ def provenance_rows(result: SimulationResult, engine: str | None = None) -> list
             ("engine", engine or result.engine), ("run on", dt.date.today())]
 
 
-def _pivot(lines: list[Any], key: Any, years: list[int], label: str) -> list[list[Any]]:
-    """Sums of the lines' amounts by key and year, a total column and a total row (added up in integer cents)."""
+def _pivot(keys: Iterable[str], line_years: Iterable[int], cents: Iterable[int], years: list[int],
+           label: str) -> list[list[Any]]:
+    """Sums of the amounts (`cents`, each with its key and year) by key and year, a total column and a total row
+    (added up in integer cents)."""
     sums: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for ln in lines:
-        sums[key(ln)][ln.year] += ln.cents
+    for key, year, amount in zip(keys, line_years, cents, strict=True):
+        sums[key][year] += amount
     out = [[k] + [money(sums[k][y]) for y in years] + [money(sum(sums[k].values()))] for k in sorted(sums)]
     out.append([label] + [money(sum(sums[k][y] for k in sums)) for y in years]
                + [money(sum(sum(v.values()) for v in sums.values()))])
@@ -163,37 +166,46 @@ def _envelope_from(envelope: Envelope) -> str:
 
 
 def simulate_tables(result: SimulationResult, detail: bool = True) -> list[Table]:
+    from .xlsx_columns import AllocationRows, gather_allocation_columns  # XlsxWriter: imported for tables only
+
     years = result.years
     ycols = [str(y) for y in years]
-    inside = [ln for ln in result.lines if ln.line not in OUTSIDE_ENVELOPE]
-    outside = [ln for ln in result.lines if ln.line in OUTSIDE_ENVELOPE]
-    communes = {sid: s.commune_id for sid, s in result.scenario.structures.items()}
+    # The lines read once, as columns: the pivots add up their cents, the allocation table's rows are made from
+    # them when read (a workbook writes them from the columns themselves).
+    columns = gather_allocation_columns(result)
+    outside = [ln in OUTSIDE_ENVELOPE for ln in columns.line]
+    inside = [not o for o in outside]
     env_rows = [[e.year, e.family, e.method, _envelope_from(e), e.envelope, e.allocated, e.released,
                  e.redistributed, _("ok") if e.balanced else _("MISMATCH")]
                 for e in sorted(result.envelopes, key=lambda e: (e.year, e.family))]
     money_columns = {*ycols, "total"}
+
+    def pivot(keys: list[str], kept: list[bool]) -> list[list[Any]]:
+        return _pivot(compress(keys, kept), compress(columns.year, kept), compress(columns.cents, kept), years,
+                      _("total"))
+
     tables = [
         Table(_title(result), ["year", "family", "method", "envelope from", "envelope", "allocated", "released",
                                "redistributed", "check"],
               env_rows, money={"envelope", "allocated", "released", "redistributed"}, sheet="envelopes"),
         Table(_("Totals by family, within the envelope"), ["family", *ycols, "total"],
-              _pivot(inside, lambda ln: ln.family, years, _("total")), money=money_columns, sheet="by_family"),
+              pivot(columns.family, inside), money=money_columns, sheet="by_family"),
         Table(_("Totals by commune, within the envelope"), ["commune", *ycols, "total"],
-              _pivot(inside, lambda ln: communes[ln.structure_id], years, _("total")), money=money_columns,
-              sheet="by_commune"),
+              pivot(columns.commune_id, inside), money=money_columns, sheet="by_commune"),
     ]
-    if outside:
+    if any(outside):
         tables.append(Table(_("Outside the envelope (national money: new places R5, ALSH floor R8, bonus trajectoire "
                               "R9), by line and family"),
                             ["line", *ycols, "total"],
-                            _pivot(outside, lambda ln: f"{ln.line} {ln.family}", years, _("total")),
+                            pivot([f"{line} {family}" for line, family in zip(columns.line, columns.family,
+                                                                               strict=True)], outside),
                             money=money_columns, sheet="outside_envelope"))
     tables.append(Table(_("Released amounts"), ["year", "family", "structure", "reason", "destination", "amount"],
                         [[r.year, r.family, r.structure_id or _("(whole family)"), r.reason, r.destination, r.amount]
                          for r in sorted(result.released, key=lambda r: (r.year, r.family, r.structure_id or ""))],
                         money={"amount"}, sheet="released"))
     if detail:
-        tables.append(allocation_table(result))
+        tables.append(allocation_table_of(AllocationRows(columns)))
     if result.warnings:
         tables.append(Table(_("Warnings"), ["warning"], [[w] for w in warning_texts(result)], sheet="warnings"))
     return tables
@@ -208,8 +220,13 @@ def allocation_table(result: SimulationResult) -> Table:
     rows = [[ln.year, ln.structure_id, s.name, s.type, s.commune_id, manager, ln.line, ln.family, ln.units,
              ln.rate, _per_unit(ln), ln.amount, ln.eligible, ln.reason, " ".join(ln.rules)]
             for ln, s, manager in _allocation_lines(result)]
-    return Table(_("Allocations by structure"), ALLOCATION_HEADERS, rows, money={"amount", "amount_per_unit"},
-                 kinds={"units": "units", "rate": "rate"}, sheet="allocations",
+    return allocation_table_of(rows)
+
+
+def allocation_table_of(rows: Sequence[list[Any]]) -> Table:
+    """The allocation table around its rows (a list, or rows made from columns when read)."""
+    return Table(_("Allocations by structure"), ALLOCATION_HEADERS, rows,  # type: ignore[arg-type]
+                 money={"amount", "amount_per_unit"}, kinds={"units": "units", "rate": "rate"}, sheet="allocations",
                  optional=("rules", "manager_id", "type", "line", "commune_id"))
 
 

@@ -292,8 +292,13 @@ def _write_sheet(sheet: Any, t: Table, bold: Any, formats: dict[str, Any]) -> No
     sheet.write_row(0, 0, [_(h) for h in t.headers], bold)
     # Each row in one piece (output/xlsx_rows.py): the cells _write_cell would write, five times faster; the last
     # row through _write_cell, which XlsxWriter keeps until the workbook is closed (so the file is the same).
-    sheet.write_rows(1, t.rows[:-1], [formats.get(k, formats["units"]) for k in kinds], yes_no, _as_number,
-                     formats["date"])
+    # Rows made from columns (output/xlsx_columns.py) are written from the columns themselves, as write_rows would.
+    number_formats = [formats.get(k, formats["units"]) for k in kinds]
+    from_columns = getattr(t.rows, "write_xlsx_rows", None)
+    if from_columns is not None:
+        from_columns(sheet, 1, len(t.rows) - 1, number_formats, yes_no, _as_number, formats["date"])
+    else:
+        sheet.write_rows(1, t.rows[:-1], number_formats, yes_no, _as_number, formats["date"])
     for c, value in enumerate(t.rows[-1] if t.rows else []):
         _write_cell(sheet, len(t.rows), c, value, kinds[c], formats)
     sheet.freeze_panes(1, 0)
