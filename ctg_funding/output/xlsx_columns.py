@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain, repeat
-from operator import attrgetter
 from typing import Any, overload
 
+import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
 from ..money import money
+from .allocation_csv import allocation_column_blocks
 from .xlsx_rows import RowsSheet, _inline, _style
 
 CHUNK = 8192  # rows joined and written at once: a few megabytes of XML
@@ -61,23 +62,20 @@ class AllocationColumns:
                 self.rules[i]]
 
 
-_BY_STRUCTURE = attrgetter("structure_id")
 _FIELDS = ("year", "structure_id", "line", "family", "units_num", "units_den", "rate", "cents", "eligible", "reason",
            "rules")
 
 
 def gather_allocation_columns(result: Any) -> AllocationColumns:
-    """The run's lines as columns, in the order of the outputs (`simulate._allocation_lines`: by year, then
-    structure id, a structure's lines in the order they were computed), with the structure's name, type and
-    commune and the manager it had that year (`simulate._allocation_lines` says which)."""
-    by_year: dict[int, list[Any]] = {}
-    for ln in result.lines:
-        by_year.setdefault(ln.year, []).append(ln)
-    lines = list(chain.from_iterable(sorted(by_year[year], key=_BY_STRUCTURE) for year in sorted(by_year)))
-    del by_year
-    fields = _fields(lines)
-    del lines
-    sids, years = fields["structure_id"], fields["year"]
+    """The run's lines as columns, in the order of the outputs, with the structure's name, type and commune and the
+    manager it had that year: the CSV's blocks of columns (`allocation_csv.allocation_column_blocks`, which decides
+    the order and the managers), as lists of Python values."""
+    fields: dict[str, list[Any]] = {name: [] for name in (*_FIELDS, "manager_id")}
+    for block in allocation_column_blocks(result):
+        for name, values in fields.items():
+            column = block[name]
+            values.extend(column.tolist() if isinstance(column, np.ndarray) else column)
+    sids = fields["structure_id"]
     structures = result.scenario.structures
     of_structure = {sid: structures[sid] for sid in dict.fromkeys(sids)}
 
@@ -85,28 +83,14 @@ def gather_allocation_columns(result: Any) -> AllocationColumns:
         values = {sid: getattr(s, name) for sid, s in of_structure.items()}
         return list(map(values.__getitem__, sids))
 
-    managers = per_structure("manager_id")
-    changed = {change.structure for change in result.scenario.changes}
-    if changed:  # a structure a change touches has the manager of each year
-        sys_ = result.structure_years
-        managers = [sys_[f"{sid}|{year}"].structure.manager_id if sid in changed else manager
-                    for sid, year, manager in zip(sids, years, managers, strict=True)]
     lists = {id(r): r for r in fields["rules"]}  # the lines of a family-year share their list: joined once
     rules = {key: " ".join(r) for key, r in lists.items()}
     return AllocationColumns(
         year=fields["year"], structure_id=sids, name=per_structure("name"), type=per_structure("type"),
-        commune_id=per_structure("commune_id"), manager_id=managers, line=fields["line"], family=fields["family"],
-        units_num=fields["units_num"], units_den=fields["units_den"], rate=fields["rate"], cents=fields["cents"],
-        eligible=fields["eligible"], reason=fields["reason"], rules=[rules[id(r)] for r in fields["rules"]])
-
-
-def _fields(lines: list[Any]) -> dict[str, list[Any]]:
-    """The lines' attributes in `_FIELDS`, one list each, each line read once (the vector allocator's named tuples
-    and the exact allocator's lines alike)."""
-    if not lines:
-        return {name: [] for name in _FIELDS}
-    columns = zip(*map(attrgetter(*_FIELDS), lines), strict=True)
-    return {name: list(values) for name, values in zip(_FIELDS, columns, strict=True)}
+        commune_id=per_structure("commune_id"), manager_id=fields["manager_id"], line=fields["line"],
+        family=fields["family"], units_num=fields["units_num"], units_den=fields["units_den"], rate=fields["rate"],
+        cents=fields["cents"], eligible=fields["eligible"], reason=fields["reason"],
+        rules=[rules[id(r)] for r in fields["rules"]])
 
 
 class AllocationRows(Sequence[list[Any]]):

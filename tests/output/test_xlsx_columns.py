@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -335,7 +336,9 @@ def test_the_rows_view():
 
 
 def test_no_line_no_column():
-    assert xlsx_columns._fields([]) == {name: [] for name in xlsx_columns._FIELDS}
+    empty = SimpleNamespace(lines=[], scenario=SimpleNamespace(structures={}, changes=[]), structure_years={})
+    columns = xlsx_columns.gather_allocation_columns(empty)
+    assert len(columns) == 0 and columns.structure_id == [] and columns.rules == [] and columns.manager_id == []
 
 
 def _reference_double(num: int, den: int) -> float:
