@@ -15,6 +15,7 @@ allocated by `exact.allocate_family`.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import pandas as pd
 
 from ..money import money
 from ..rulebook import Rulebook, required
+from ..rulebook.weights import YEAR_FIELDS, Column, WeightError, evaluate_weights, parse_weight
 from . import exact, policy
 from .policy import FamilyPolicy
 from .renewal import Base
@@ -120,6 +122,10 @@ class _Groups:
     yd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     big_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     scale: int = 1
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: its weight (weighted)
+    share_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: the units it shares
+    # its group's envelope by, x its group's `wl` (weighted: units x weight x wl, an integer; else big_u)
+    wl: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per group: see share_u
     reasons: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: the evaluation's,
     # or why no share
 
@@ -191,6 +197,7 @@ def allocate_vector(frame: Any, evaluations: Any, n1_cents: np.ndarray,
     gr = _group(frame, evaluations, n1_cents)
     _read_figures(gr)
     _decide(gr, rulebook_of, bases)
+    _weights(gr, weights)
     _no_share(gr)
     am = _methods(gr, rulebook_of)
     items = _released(gr, am, rulebook_of)
@@ -228,6 +235,7 @@ def _read_figures(gr: _Groups) -> None:
     gr.scale = gr.frame.scale
     gr.big_u = gr.frame.unit_days.astype(object)  # exact Python ints: they are multiplied by cents
     gr.envelope = _group_sums(gr.a_cents, gr.starts)
+    gr.reasons = gr.evs.column("reason").copy()
 
 
 def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[tuple[str, int], Base]) -> None:
@@ -260,10 +268,103 @@ def _codes_of_groups(gr: _Groups) -> list[tuple[int, ...]]:
     return [tuple(codes[bounds[g]:bounds[g + 1]]) for g in range(gr.ng)]
 
 
+def _weights(gr: _Groups, weights: Any) -> None:
+    """R3.weighted (exact._weights): the weight of each eligible row of the weighted groups, from the scenario's
+    expression evaluated over those rows at once; a zero weight leaves a row no share (ZERO_WEIGHT). The rows'
+    weighted units are then integers over one denominator per group: share_u = units x weight x wl, wl the least
+    common multiple of the group's weights' denominators."""
+    gr.weight = np.full(gr.n, None, dtype=object)
+    gr.share_u, gr.wl = gr.big_u, np.ones(gr.ng, dtype=object)
+    weighted = np.array([p.method == "weighted" for p in gr.policies], dtype=bool) & ~gr.routed
+    rows = np.flatnonzero(weighted[gr.g_of] & gr.elig)
+    if not weighted.any():
+        return
+    num, den = _evaluated(gr, weights, weighted, rows)
+    w = [Fraction(a, b) for a, b in zip(num.tolist(), den.tolist(), strict=True)]
+    gr.weight[rows] = np.array([*w, None], dtype=object)[:-1]
+    zero = rows[num == 0]
+    gr.elig[zero], gr.reasons[zero] = False, policy.NO_SHARE_ZERO_WEIGHT
+    w_num = np.array([x.numerator for x in w] + [0], dtype=object)[:-1]
+    w_den = [x.denominator for x in w]
+    g_rows = gr.g_of[rows]
+    bounds = np.searchsorted(g_rows, np.arange(gr.ng + 1)).tolist()
+    for g in np.flatnonzero(weighted).tolist():
+        gr.wl[g] = math.lcm(*w_den[bounds[g]:bounds[g + 1]])
+    gr.share_u = gr.big_u.copy()
+    gr.share_u[rows] = gr.big_u[rows] * w_num * (gr.wl[g_rows] // np.array([*w_den, 1], dtype=object)[:-1])
+
+
+def _evaluated(gr: _Groups, weights: Any, weighted: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weights of `rows` (numerators, positive denominators), else the WeightError that the exact allocator
+    raises first: groups in order, a group's expression refused before its rows, its rows in order."""
+    texts = {g: gr.policies[g].weight_expression for g in np.flatnonzero(weighted).tolist()}
+    trees: dict[str, Any] = {}
+    for text in texts.values():
+        if text not in trees:
+            try:
+                trees[text] = parse_weight(text, weights.fields)
+            except WeightError as exc:
+                trees[text] = exc
+    refused = next((g for g, text in texts.items() if isinstance(trees[text], WeightError)), gr.ng)
+    g_rows = gr.g_of[rows]
+    text_of = np.array([texts[g] for g in g_rows.tolist()] + [""], dtype=object)[:-1]
+    num, den = np.zeros(len(rows), dtype=object), np.ones(len(rows), dtype=object)
+    messages: list[str | None] = [None] * len(rows)
+    column = _weight_columns(gr, weights, rows)
+    for text, tree in trees.items():
+        at = np.flatnonzero(text_of == text)
+        if isinstance(tree, WeightError) or not len(at):
+            continue
+        num[at], den[at], failed = evaluate_weights(tree, lambda name, at=at: tuple(c[at] for c in column(name)),
+                                                    len(at))
+        for k, message in zip(at.tolist(), failed, strict=True):
+            messages[k] = message
+    bad = [k for k, m in enumerate(messages) if m is not None] + np.flatnonzero(num < 0).tolist()
+    k = min(bad, default=len(rows))
+    if refused < gr.ng and (k == len(rows) or refused <= g_rows[k]):
+        raise trees[texts[refused]]
+    if k < len(rows):
+        i, g = int(rows[k]), int(g_rows[k])
+        sid, year = gr.frame.structure_id[i], gr.g_year[g]
+        if messages[k] is not None:
+            raise exact.weight_failed(messages[k], sid, year)
+        raise exact.negative_weight(texts[g], Fraction(num[k], den[k]), sid, year)
+    return num, den
+
+
+def _weight_columns(gr: _Groups, weights: Any, rows: np.ndarray) -> Callable[[str], Column]:
+    """The fields a weight expression reads, for `rows`: the structure-year's (YEAR_FIELDS) from the frame's
+    columns, the structure's (WeightValues.of_structure) once per structure, over the former as in
+    WeightValues.of."""
+    year = {"units": (gr.frame.units_scaled(rows), np.full(len(rows), gr.scale, dtype=object)),
+            "open_days": (gr.od[rows], np.ones(len(rows), dtype=object)),
+            "year_days": (gr.yd[rows], np.ones(len(rows), dtype=object))}
+    distinct: dict[int, int] = {}
+    values: list[dict[str, Fraction]] = []
+    position = np.empty(len(rows), dtype=np.int64)
+    for k, structure in enumerate(gr.frame.structures(rows)):
+        d = distinct.get(id(structure))
+        if d is None:
+            d = distinct[id(structure)] = len(values)
+            values.append(weights.of_structure(structure))
+        position[k] = d
+
+    def column(name: str) -> Column:
+        given = [v.get(name) for v in values]
+        has = np.array([v is not None for v in given], dtype=bool)[position]
+        num = np.array([v.numerator if v is not None else 0 for v in given] + [0], dtype=object)[:-1][position]
+        den = np.array([v.denominator if v is not None else 1 for v in given] + [1], dtype=object)[:-1][position]
+        if name not in YEAR_FIELDS:
+            return num, den, ~has
+        y_num, y_den = year[name]
+        return np.where(has, num, y_num), np.where(has, den, y_den), np.zeros(len(rows), dtype=bool)
+
+    return column
+
+
 def _no_share(gr: _Groups) -> None:
-    """Under per_unit, a row that passes R3 but has no units receives nothing: not eligible, NO_UNITS (as the
-    exact allocator says)."""
-    gr.reasons = gr.evs.column("reason").copy()
+    """Under per_unit and weighted, a row that passes R3 but has no units receives nothing: not eligible,
+    NO_UNITS (as the exact allocator says)."""
     per_unit = np.array([p.method != "historical" for p in gr.policies])[gr.g_of] & ~gr.routed[gr.g_of]
     none = per_unit & gr.elig & (gr.big_u == 0)
     gr.elig[none], gr.reasons[none] = False, policy.NO_SHARE_NO_UNITS
@@ -293,7 +394,7 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
     hist_groups = np.flatnonzero(hist_g & ~gr.routed)
     den[hist_groups] = (obj(gr.yd) * scale)[gr.starts[hist_groups]]
     # per_unit
-    s_g = _group_sums(np.where(gr.elig, gr.big_u, 0), gr.starts)
+    s_g = _group_sums(np.where(gr.elig, gr.share_u, 0), gr.starts)
     pu_groups = np.flatnonzero(~hist_g & ~gr.routed)
     whole = {}
     for g in pu_groups.tolist():
@@ -302,7 +403,7 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
         else:
             whole[g] = policy.ctg_off(gr.evs.column("fired")[gr.starts[g]:gr.starts[g] + gr.sizes[g]].tolist())
     sel = ~hist & live & gr.elig & (s_g[g_of] != 0)
-    num = np.where(sel, gr.envelope[g_of] * gr.big_u, num)
+    num = np.where(sel, gr.envelope[g_of] * gr.share_u, num)
     return _Amounts(num=num, den=den, capped=capped, cap_cents=cap_cents, s_g=s_g, whole=whole,
                     base_num=num.copy(), base_den=den.copy(), before_cap=amount, ceiling=ceiling,
                     floor_rows=np.zeros(n, dtype=bool))
@@ -485,7 +586,9 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     pick = (lambda a: a) if every else (lambda a: a[rows])
     g_rows = pick(g_of)
     methods = np.array([p.method for p in gr.policies], dtype=object)
-    pu = (methods == "per_unit")[g_rows] & pick(gr.elig)
+    elig = pick(gr.elig)
+    pu = (methods == "per_unit")[g_rows] & elig
+    shares = (methods != "historical")[g_rows] & elig
     rates = _rates(gr, am)
     rate_col = np.array(rates + [None], dtype=object)[:-1][g_rows]
     cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
@@ -493,7 +596,7 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     columns = (
         pick(gr.years), pick(gr.frame.structure_id), pick(gr.families), pick(gr.evs.column("line")),
         pick(gr.evs.column("unit")), pick(gr.elig), pick(gr.reasons), _line_rules(gr, am, rows), methods[g_rows],
-        np.where(pu, ONE, None), np.where(pu, rate_col, None), pick(am.capped), pick(gr.big_u),
+        np.where(pu, ONE, pick(gr.weight)), np.where(shares, rate_col, None), pick(am.capped), pick(gr.big_u),
         pick(gr.yd) * gr.scale, pick(gr.a_cents), pick(am.num), (am.den * 100)[g_rows], cents[:gr.n][rows],
         pick(gr.od), pick(gr.yd), pick(am.base_num), (am.base_den * 100)[g_rows], pick(cap_col), renewed_col,
     )
@@ -535,12 +638,12 @@ class LineBlock(Sequence[PackedLine]):
 
 
 def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:
-    """The rate per unit of each per_unit group shared by someone eligible."""
+    """The rate per (weighted) unit of each per_unit or weighted group shared by someone eligible."""
     rates: list[Fraction | None] = [None] * gr.ng
     for g in range(gr.ng):
-        if gr.policies[g].method == "per_unit" and am.s_g[g] and not gr.routed[g]:
+        if gr.policies[g].method != "historical" and am.s_g[g] and not gr.routed[g]:
             yd = int(gr.yd[gr.starts[g]])
-            rates[g] = Fraction(int(gr.envelope[g]) * gr.scale * yd, 100 * am.s_g[g])
+            rates[g] = Fraction(int(gr.envelope[g]) * gr.scale * yd * gr.wl[g], 100 * am.s_g[g])
     return rates
 
 
@@ -572,7 +675,7 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
         env = Envelope(year=year, family=family, envelope=money(int(gr.envelope[g])), method=pol.method,
                        rate=rates[g], territory=tid, parameters=pol.parameters, renewed_from=pol.renewed_from)
         if pol.method != "historical" and am.s_g[g]:
-            env.units_total = Fraction(am.s_g[g], gr.scale * int(gr.yd[gr.starts[g]]))
+            env.units_total = Fraction(am.s_g[g], gr.scale * int(gr.yd[gr.starts[g]]) * gr.wl[g])
         if pol.floor:
             env.floor = pol.floor
             env.floor_deficit, env.floor_excess = am.floors.get(g, (Fraction(0), Fraction(0)))
