@@ -86,8 +86,7 @@ def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[s
     destination = rulebook.value(required.DESTINATION, year)
     # The vector allocator works in integer cents over one denominator per group: caps that are not whole cents
     # are left to the exact allocator (a cap's ceiling is counted in whole cents there).
-    exact_only = destination == "redistribute" or any(
-        (Fraction(rulebook.value(c, year)) * 100).denominator != 1 for c in set(cap_params) if c)
+    exact_only = any((Fraction(rulebook.value(c, year)) * 100).denominator != 1 for c in set(cap_params) if c)
     return FamilyPolicy(year, family, method, floor, destination, weight, tuple(parameters), exact_only,
                         base.year)
 

@@ -4,13 +4,15 @@ Every amount of a family-year is an integer numerator over one common denominato
 NumPy object arrays, so nothing overflows): units are the structure-year's unit-days scaled to integers, so that
 
     per_unit   exact cents_i = envelope cents x U_i / sum of eligible U        (denominator: sum of eligible U)
+    weighted   the same with U_i x weight_i x L (L: the lcm of the group's weights' denominators) for U_i
     historical exact cents_i = N-1 cents x open days / year days, capped     (denominator: year days x scale)
 
-and the floor and the rounding (floor of each amount, then one more cent to the largest remainders, ties by
-structure id then position, as `exact.largest_remainder`) work on those integers group by group. The run goes in
-stages over one `_Groups` record: group the rows, read the policy of each group, the methods, the released
-amounts, the floors, one rounding, then the results. Family-years that the policy marks `exact_only` are
-allocated by `exact.allocate_family`.
+and the floor, the redistribution of released amounts and the rounding (floor of each amount, then one more cent
+to the largest remainders, ties by structure id then position, as `exact.largest_remainder`) work on those
+integers group by group. The run goes in stages over one `_Groups` record: group the rows, read the policy of
+each group, the weights, the methods, the released amounts, the floors, the redistribution, one rounding, then
+the results. Family-years that the policy marks `exact_only` (a cap that is not whole cents) are allocated by
+`exact.allocate_family`.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class PackedLine(NamedTuple):
     base_den100: int
     cap_cents: int | None
     renewed_from: int | None
+    extra_num: int  # received from released amounts (redistribute) = extra_num / den100 euros
 
     @property
     def units(self) -> Fraction:
@@ -95,7 +98,7 @@ class PackedLine(NamedTuple):
 
     @property
     def extra(self) -> Fraction:
-        return Fraction(0)  # released amounts are redistributed by the exact allocator only
+        return Fraction(self.extra_num, self.den100)
 
 
 @dataclass
@@ -170,6 +173,11 @@ class _Amounts:
     ceiling: np.ndarray
     floor_rows: np.ndarray  # rows whose amount the floor moved
     floors: dict[int, tuple[Fraction, Fraction]] = field(default_factory=dict)  # g -> (deficit, excess)
+    moved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # groups whose released amounts
+    # went to their structures (redistribute)
+    moved_total: dict[int, Fraction] = field(default_factory=dict)  # g -> the exact amount they moved, euros
+    extra: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: what it received
+    received: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 class _Items(NamedTuple):
@@ -202,6 +210,7 @@ def allocate_vector(frame: Any, evaluations: Any, n1_cents: np.ndarray,
     am = _methods(gr, rulebook_of)
     items = _released(gr, am, rulebook_of)
     warnings = _floors(gr, am, items)
+    _redistribute(gr, am, items)
     cents = _round(gr, am, items)
     return _results(gr, am, items, cents, warnings, rulebook_of, weights)
 
@@ -481,6 +490,31 @@ def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
     return warnings
 
 
+def _redistribute(gr: _Groups, am: _Amounts, items: _Items) -> None:
+    """R3.released with destination `redistribute` (exact._redistribute): a group's released amounts go to its
+    eligible rows with an amount above 0 and no cap, pro rata of their amounts (the group's figures multiplied by
+    the takers' sum, so that they stay integers over one denominator); when nobody can take them they stay with
+    the Caf."""
+    n, ng, g_of = gr.n, gr.ng, gr.g_of
+    am.moved, am.extra, am.received = np.zeros(ng, dtype=bool), np.zeros(n, dtype=object), np.zeros(n, dtype=bool)
+    to_structures = np.array([p.destination == "redistribute" for p in gr.policies], dtype=bool) & ~gr.routed
+    if not (to_structures.any() and len(items.group)):
+        return
+    takers = gr.elig & (am.num > 0) & np.array([c is None for c in am.cap_cents], dtype=bool)
+    base = _group_sums(np.where(takers, am.num, 0), gr.starts)
+    total = np.zeros(ng, dtype=object)
+    for g, num in zip(items.group.tolist(), items.num.tolist(), strict=True):
+        total[g] += num
+    am.moved = to_structures & (base != 0) & (np.bincount(items.group, minlength=ng) > 0)
+    for g in np.flatnonzero(am.moved).tolist():
+        am.moved_total[g] = Fraction(total[g], am.den[g] * 100)
+    am.received = takers & am.moved[g_of]
+    am.extra = np.where(am.received, total[g_of] * am.num, 0)
+    am.num = am.num * np.where(am.moved, base, 1)[g_of] + am.extra
+    items.num[:] = items.num * np.where(am.moved, base, 1)[items.group]
+    am.den = np.where(am.moved, am.den * base, am.den)
+
+
 def _order_keys(values: np.ndarray) -> np.ndarray:
     """Integers (int64, or Python ints of any size in an object array) as int64 keys in the same order: the values
     themselves when they fit, else their exact ranks (np.unique sorts Python ints exactly; it is slower, and only
@@ -505,9 +539,12 @@ def _divmod(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     """One rounding per group: the lines and the released amounts share the envelope's cents (largest
-    remainder, ties by structure id then position, exactly as `exact.largest_remainder`)."""
-    n, g_of, rel_g = gr.n, gr.g_of, items.group
+    remainder, ties by structure id then position, exactly as `exact.largest_remainder`). Released amounts that
+    went to the structures are inside the lines' amounts: they are rounded apart (as exact._round), in a pool of
+    their own (pool ng + g), to their exact sum rounded half to even."""
+    n, ng, g_of, rel_g = gr.n, gr.ng, gr.g_of, items.group
     items_g = np.r_[g_of, rel_g]
+    pool = np.r_[g_of, rel_g + ng * am.moved[rel_g]]
     items_num = np.r_[am.num, items.num] if len(rel_g) else am.num
     items_den = am.den[items_g]
     floor_cents, rem = _divmod(items_num, items_den)
@@ -515,14 +552,17 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     position = np.r_[np.arange(n) - gr.starts[g_of], rel_pos]
     keys = np.concatenate([gr.frame.structure_id, np.array([r[2] or "" for r in items.rows] + [""], dtype=object)[:-1]])
     live_items = ~gr.routed[items_g]
-    # Cents left per group after flooring (int64 is exact here: every figure is at most the envelope's cents).
+    # Cents left per pool after flooring (int64 is exact here: every figure is at most the envelope's cents).
     fc = np.where(live_items, floor_cents, 0).astype(np.int64)
-    sums = np.zeros(gr.ng, dtype=np.int64)
-    sums += np.add.reduceat(fc[:n], gr.starts) if n else 0
-    np.add.at(sums, rel_g, fc[n:])
-    left = np.array([int(x) for x in gr.envelope], dtype=np.int64) - sums
-    count = gr.sizes + np.bincount(rel_g, minlength=gr.ng)
-    bad = ~gr.routed & ((left < 0) | (left > count))
+    sums = np.zeros(2 * ng, dtype=np.int64)
+    sums[:ng] += np.add.reduceat(fc[:n], gr.starts) if n else 0
+    np.add.at(sums, pool[n:], fc[n:])
+    targets = [int(x) for x in gr.envelope] + [0] * ng
+    for g, total in am.moved_total.items():
+        targets[ng + g] = round(total * 100)  # Fraction rounds half to even
+    left = np.array(targets, dtype=np.int64) - sums
+    count = np.bincount(pool, minlength=2 * ng)
+    bad = ~np.r_[gr.routed, gr.routed] & ((left < 0) | (left > count))
     if bad.any():
         g = int(np.flatnonzero(bad)[0])
         raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
@@ -534,8 +574,8 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     # remainders compare as the integers `rem`, exactly: as int64 when every remainder fits (per_unit and historical
     # groups: a denominator is year days x scale, or a sum of scaled units), else by their exact ranks among Python
     # ints (a floor multiplies a group's denominator by its own figures, which can take it beyond int64).
-    order = np.lexsort((position[idx], key_code, -_order_keys(rem[idx]), items_g[idx]))
-    ranked, gs = idx[order], items_g[idx][order]
+    order = np.lexsort((position[idx], key_code, -_order_keys(rem[idx]), pool[idx]))
+    ranked, gs = idx[order], pool[idx][order]
     first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
     bump = np.arange(len(gs)) - group_start < left[gs]
@@ -557,7 +597,7 @@ def _row_codes(columns: list[np.ndarray]) -> np.ndarray:
 
 def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor,
-    cap, eligibility, renewal, reason): lines with the same rules share one list."""
+    cap, eligibility, renewal, reason, received): lines with the same rules share one list."""
     g_of = gr.g_of
     fired_code = gr.evs.code  # one code per distinct set of fired rules
     methods = [p.method for p in gr.policies]
@@ -566,7 +606,7 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     prorata = (gr.od > 0) & (gr.od < gr.yd)
     reason_code = pd.factorize(gr.reasons)[0]
     inverse = _row_codes([a[rows] for a in (fired_code, method_code, prorata, am.floor_rows, am.capped, gr.elig,
-                                            renewed, reason_code)])
+                                            renewed, reason_code, am.received)])
     first = np.unique(inverse, return_index=True)[1]
     rules_of = []
     for k in range(len(first)):
@@ -574,7 +614,7 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
         ev = gr.ev(i)
         rules_of.append(policy.line_rules(ev, methods[g_of[i]], bool(gr.elig[i]), gr.reasons[i],
                                           pro_rata=bool(prorata[i]), capped=bool(am.capped[i]),
-                                          floored=bool(am.floor_rows[i]), received=False,
+                                          floored=bool(am.floor_rows[i]), received=bool(am.received[i]),
                                           renewed=bool(renewed[i])))
     return [rules_of[k] for k in inverse.reshape(-1).tolist()]
 
@@ -599,6 +639,7 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
         np.where(pu, ONE, pick(gr.weight)), np.where(shares, rate_col, None), pick(am.capped), pick(gr.big_u),
         pick(gr.yd) * gr.scale, pick(gr.a_cents), pick(am.num), (am.den * 100)[g_rows], cents[:gr.n][rows],
         pick(gr.od), pick(gr.yd), pick(am.base_num), (am.base_den * 100)[g_rows], pick(cap_col), renewed_col,
+        pick(am.extra),
     )
     return LineBlock(dict(zip(PackedLine._fields, columns, strict=True)))
 
@@ -679,17 +720,23 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
         if pol.floor:
             env.floor = pol.floor
             env.floor_deficit, env.floor_excess = am.floors.get(g, (Fraction(0), Fraction(0)))
-        released_cents = 0
+        released_cents = moved_cents = 0
+        destination = "redistribute" if am.moved[g] else "caf"
         for k in rel_by_group.get(g, []):
             _g, _i, sid, reason, _num, rules = items.rows[k]
             c = int(cents[gr.n + k])
-            released_cents += c
+            if am.moved[g]:
+                moved_cents += c
+            else:
+                released_cents += c
             out[year].released.append(Released(year, family, sid, reason, Fraction(items.num[k], am.den[g] * 100),
-                                               rules=list(rules), amount=money(c), territory=tid))
+                                               destination=destination, rules=list(rules), amount=money(c),
+                                               territory=tid))
             if sid is None:
                 out[year].warnings.append(Warning(year, family, tid, policy.RELEASED_WHOLE, amount=money(c),
                                                   reason=reason))
         env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
+        env.redistributed, env.moved = money(moved_cents), am.moved_total.get(g, Fraction(0))
         out[year].envelopes.append(env)
         if g in warnings:
             out[year].warnings.append(warnings[g])
