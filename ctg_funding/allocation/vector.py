@@ -66,7 +66,7 @@ class PackedLine(NamedTuple):
     base_den100: int
     cap_cents: int | None
     renewed_from: int | None
-    extra_num: int  # received from released amounts (redistribute) = extra_num / den100 euros
+    extra_num: int = 0  # received from released amounts (redistribute) = extra_num / den100 euros
 
     @property
     def units(self) -> Fraction:
