@@ -27,7 +27,7 @@ from .errors import InputError, Problem
 from .inputs.model import ENVELOPE_LINES
 from .money import ZERO
 from .rulebook import Rulebook, required
-from .rulebook.weights import WeightError
+from .rulebook.weights import YEAR_FIELDS, WeightError
 from .scenario.file import Scenario, weight_fields
 from .scenario.frame import YearFrame, day_frame, year_frame
 from .scenario.structure_years import StructureYear, structure_years
@@ -52,16 +52,18 @@ class WeightValues:
     scenario: Scenario
 
     def of(self, sy: StructureYear) -> dict[str, Fraction]:
-        commune = self.scenario.dataset.collectivites.get(sy.structure.commune_id)
-        values = {
-            "units": Fraction(sy.units),
-            "open_days": Fraction(sy.open_days),
-            "year_days": Fraction(sy.year_days),
-            "qpv_zrr": Fraction(int(bool(commune and commune.qpv_zrr))),
-        }
+        values = {name: Fraction(getattr(sy, name)) for name in YEAR_FIELDS}
+        values.update(self.of_structure(sy.structure))
+        return values
+
+    def of_structure(self, structure: Any) -> dict[str, Fraction]:
+        """The fields that depend on the structure alone (its commune's, its extra columns): over the fields of the
+        year (YEAR_FIELDS) when they share a name."""
+        commune = self.scenario.dataset.collectivites.get(structure.commune_id)
+        values = {"qpv_zrr": Fraction(int(bool(commune and commune.qpv_zrr)))}
         if commune and commune.tranche is not None:
             values["tranche"] = Fraction(commune.tranche)
-        values.update({k: Fraction(v) for k, v in sy.structure.extra.items()})
+        values.update({k: Fraction(v) for k, v in structure.extra.items()})
         return values
 
 

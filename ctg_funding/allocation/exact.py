@@ -156,7 +156,7 @@ def full_year_units(line: Any) -> Fraction:
 
 def _weights(lines: list[Line], members: Sequence[Any], pol: FamilyPolicy, weights: Any) -> None:
     """R3.weighted: each eligible structure's weight, from the scenario's expression (never run as Python)."""
-    text = pol.weight or "1"
+    text = pol.weight_expression
     tree = parse_weight(text, weights.fields)
     for line, sy in zip(lines, members, strict=True):
         if not line.eligible:
@@ -164,12 +164,22 @@ def _weights(lines: list[Line], members: Sequence[Any], pol: FamilyPolicy, weigh
         try:
             w = evaluate_weight(tree, weights.of(sy))
         except WeightError as exc:
-            raise WeightError(f"{exc} for {sy.structure.id} in {pol.year}") from None
+            raise weight_failed(str(exc), sy.structure.id, pol.year) from None
         if w < 0:
-            raise WeightError(f"weight {text!r} is negative ({w}) for {sy.structure.id} in {pol.year}")
+            raise negative_weight(text, w, sy.structure.id, pol.year)
         line.weight = w
         if not w:
             line.eligible, line.reason = False, policy.NO_SHARE_ZERO_WEIGHT
+
+
+def weight_failed(message: str, structure_id: str, year: int) -> WeightError:
+    """A weight expression that cannot be computed for a structure-year (its message), naming it."""
+    return WeightError(f"{message} for {structure_id} in {year}")
+
+
+def negative_weight(text: str, weight: Fraction, structure_id: str, year: int) -> WeightError:
+    """A weight expression that gives a structure-year a negative weight."""
+    return WeightError(f"weight {text!r} is negative ({weight}) for {structure_id} in {year}")
 
 
 def _per_unit(lines: list[Line], envelope: Fraction, pol: FamilyPolicy, members: Sequence[Any], evs: Sequence[Any],

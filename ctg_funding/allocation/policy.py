@@ -46,6 +46,11 @@ class FamilyPolicy:
     def method_rule(self) -> str:
         return required.METHOD_RULES[self.method]
 
+    @property
+    def weight_expression(self) -> str:
+        """The weight expression of a weighted family-year: 1 when the scenario gives none."""
+        return self.weight or "1"
+
 
 def envelope_base(rulebook: Rulebook, year: int, periods: Sequence[Period]) -> Base:
     """R7: where a territory-year's N-1 amounts and envelopes come from. In the first CTG, the CEJ (R1); in a
@@ -79,10 +84,9 @@ def family_policy(rulebook: Rulebook, family: str, year: int, forced: Iterable[s
     if weight is not None:
         parameters.append(required.WEIGHT)
     destination = rulebook.value(required.DESTINATION, year)
-    # The vector allocator works in integer cents over one denominator per group: weights (expressions),
-    # redistribution and caps that are not whole cents are left to the exact allocator.
-    odd_cap = any((Fraction(rulebook.value(c, year)) * 100).denominator != 1 for c in set(cap_params) if c)
-    exact_only = method == "weighted" or destination == "redistribute" or odd_cap
+    # The vector allocator works in integer cents over one denominator per group: caps that are not whole cents
+    # are left to the exact allocator (a cap's ceiling is counted in whole cents there).
+    exact_only = any((Fraction(rulebook.value(c, year)) * 100).denominator != 1 for c in set(cap_params) if c)
     return FamilyPolicy(year, family, method, floor, destination, weight, tuple(parameters), exact_only,
                         base.year)
 

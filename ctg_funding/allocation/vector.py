@@ -4,17 +4,20 @@ Every amount of a family-year is an integer numerator over one common denominato
 NumPy object arrays, so nothing overflows): units are the structure-year's unit-days scaled to integers, so that
 
     per_unit   exact cents_i = envelope cents x U_i / sum of eligible U        (denominator: sum of eligible U)
+    weighted   the same with U_i x weight_i x L (L: the lcm of the group's weights' denominators) for U_i
     historical exact cents_i = N-1 cents x open days / year days, capped     (denominator: year days x scale)
 
-and the floor and the rounding (floor of each amount, then one more cent to the largest remainders, ties by
-structure id then position, as `exact.largest_remainder`) work on those integers group by group. The run goes in
-stages over one `_Groups` record: group the rows, read the policy of each group, the methods, the released
-amounts, the floors, one rounding, then the results. Family-years that the policy marks `exact_only` are
-allocated by `exact.allocate_family`.
+and the floor, the redistribution of released amounts and the rounding (floor of each amount, then one more cent
+to the largest remainders, ties by structure id then position, as `exact.largest_remainder`) work on those
+integers group by group. The run goes in stages over one `_Groups` record: group the rows, read the policy of
+each group, the weights, the methods, the released amounts, the floors, the redistribution, one rounding, then
+the results. Family-years that the policy marks `exact_only` (a cap that is not whole cents) are allocated by
+`exact.allocate_family`.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +29,7 @@ import pandas as pd
 
 from ..money import money
 from ..rulebook import Rulebook, required
+from ..rulebook.weights import YEAR_FIELDS, Column, WeightError, evaluate_weights, parse_weight
 from . import exact, policy
 from .policy import FamilyPolicy
 from .renewal import Base
@@ -62,6 +66,7 @@ class PackedLine(NamedTuple):
     base_den100: int
     cap_cents: int | None
     renewed_from: int | None
+    extra_num: int = 0  # received from released amounts (redistribute) = extra_num / den100 euros
 
     @property
     def units(self) -> Fraction:
@@ -93,7 +98,7 @@ class PackedLine(NamedTuple):
 
     @property
     def extra(self) -> Fraction:
-        return Fraction(0)  # released amounts are redistributed by the exact allocator only
+        return Fraction(self.extra_num, self.den100)
 
 
 @dataclass
@@ -120,6 +125,10 @@ class _Groups:
     yd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     big_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     scale: int = 1
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: its weight (weighted)
+    share_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: the units it shares
+    # its group's envelope by, x its group's `wl` (weighted: units x weight x wl, an integer; else big_u)
+    wl: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per group: see share_u
     reasons: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: the evaluation's,
     # or why no share
 
@@ -164,6 +173,11 @@ class _Amounts:
     ceiling: np.ndarray
     floor_rows: np.ndarray  # rows whose amount the floor moved
     floors: dict[int, tuple[Fraction, Fraction]] = field(default_factory=dict)  # g -> (deficit, excess)
+    moved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # groups whose released amounts
+    # went to their structures (redistribute)
+    moved_total: dict[int, Fraction] = field(default_factory=dict)  # g -> the exact amount they moved, euros
+    extra: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per row: what it received
+    received: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 class _Items(NamedTuple):
@@ -191,10 +205,12 @@ def allocate_vector(frame: Any, evaluations: Any, n1_cents: np.ndarray,
     gr = _group(frame, evaluations, n1_cents)
     _read_figures(gr)
     _decide(gr, rulebook_of, bases)
+    _weights(gr, weights)
     _no_share(gr)
     am = _methods(gr, rulebook_of)
     items = _released(gr, am, rulebook_of)
     warnings = _floors(gr, am, items)
+    _redistribute(gr, am, items)
     cents = _round(gr, am, items)
     return _results(gr, am, items, cents, warnings, rulebook_of, weights)
 
@@ -228,6 +244,7 @@ def _read_figures(gr: _Groups) -> None:
     gr.scale = gr.frame.scale
     gr.big_u = gr.frame.unit_days.astype(object)  # exact Python ints: they are multiplied by cents
     gr.envelope = _group_sums(gr.a_cents, gr.starts)
+    gr.reasons = gr.evs.column("reason").copy()
 
 
 def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[tuple[str, int], Base]) -> None:
@@ -260,10 +277,103 @@ def _codes_of_groups(gr: _Groups) -> list[tuple[int, ...]]:
     return [tuple(codes[bounds[g]:bounds[g + 1]]) for g in range(gr.ng)]
 
 
+def _weights(gr: _Groups, weights: Any) -> None:
+    """R3.weighted (exact._weights): the weight of each eligible row of the weighted groups, from the scenario's
+    expression evaluated over those rows at once; a zero weight leaves a row no share (ZERO_WEIGHT). The rows'
+    weighted units are then integers over one denominator per group: share_u = units x weight x wl, wl the least
+    common multiple of the group's weights' denominators."""
+    gr.weight = np.full(gr.n, None, dtype=object)
+    gr.share_u, gr.wl = gr.big_u, np.ones(gr.ng, dtype=object)
+    weighted = np.array([p.method == "weighted" for p in gr.policies], dtype=bool) & ~gr.routed
+    rows = np.flatnonzero(weighted[gr.g_of] & gr.elig)
+    if not weighted.any():
+        return
+    num, den = _evaluated(gr, weights, weighted, rows)
+    w = [Fraction(a, b) for a, b in zip(num.tolist(), den.tolist(), strict=True)]
+    gr.weight[rows] = np.array([*w, None], dtype=object)[:-1]
+    zero = rows[num == 0]
+    gr.elig[zero], gr.reasons[zero] = False, policy.NO_SHARE_ZERO_WEIGHT
+    w_num = np.array([x.numerator for x in w] + [0], dtype=object)[:-1]
+    w_den = [x.denominator for x in w]
+    g_rows = gr.g_of[rows]
+    bounds = np.searchsorted(g_rows, np.arange(gr.ng + 1)).tolist()
+    for g in np.flatnonzero(weighted).tolist():
+        gr.wl[g] = math.lcm(*w_den[bounds[g]:bounds[g + 1]])
+    gr.share_u = gr.big_u.copy()
+    gr.share_u[rows] = gr.big_u[rows] * w_num * (gr.wl[g_rows] // np.array([*w_den, 1], dtype=object)[:-1])
+
+
+def _evaluated(gr: _Groups, weights: Any, weighted: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weights of `rows` (numerators, positive denominators), else the WeightError that the exact allocator
+    raises first: groups in order, a group's expression refused before its rows, its rows in order."""
+    texts = {g: gr.policies[g].weight_expression for g in np.flatnonzero(weighted).tolist()}
+    trees: dict[str, Any] = {}
+    for text in texts.values():
+        if text not in trees:
+            try:
+                trees[text] = parse_weight(text, weights.fields)
+            except WeightError as exc:
+                trees[text] = exc
+    refused = next((g for g, text in texts.items() if isinstance(trees[text], WeightError)), gr.ng)
+    g_rows = gr.g_of[rows]
+    text_of = np.array([texts[g] for g in g_rows.tolist()] + [""], dtype=object)[:-1]
+    num, den = np.zeros(len(rows), dtype=object), np.ones(len(rows), dtype=object)
+    messages: list[str | None] = [None] * len(rows)
+    column = _weight_columns(gr, weights, rows)
+    for text, tree in trees.items():
+        at = np.flatnonzero(text_of == text)
+        if isinstance(tree, WeightError) or not len(at):
+            continue
+        num[at], den[at], failed = evaluate_weights(tree, lambda name, at=at: tuple(c[at] for c in column(name)),
+                                                    len(at))
+        for k, message in zip(at.tolist(), failed, strict=True):
+            messages[k] = message
+    bad = [k for k, m in enumerate(messages) if m is not None] + np.flatnonzero(num < 0).tolist()
+    k = min(bad, default=len(rows))
+    if refused < gr.ng and (k == len(rows) or refused <= g_rows[k]):
+        raise trees[texts[refused]]
+    if k < len(rows):
+        i, g = int(rows[k]), int(g_rows[k])
+        sid, year = gr.frame.structure_id[i], gr.g_year[g]
+        if messages[k] is not None:
+            raise exact.weight_failed(messages[k], sid, year)
+        raise exact.negative_weight(texts[g], Fraction(num[k], den[k]), sid, year)
+    return num, den
+
+
+def _weight_columns(gr: _Groups, weights: Any, rows: np.ndarray) -> Callable[[str], Column]:
+    """The fields a weight expression reads, for `rows`: the structure-year's (YEAR_FIELDS) from the frame's
+    columns, the structure's (WeightValues.of_structure) once per structure, over the former as in
+    WeightValues.of."""
+    year = {"units": (gr.frame.units_scaled(rows), np.full(len(rows), gr.scale, dtype=object)),
+            "open_days": (gr.od[rows], np.ones(len(rows), dtype=object)),
+            "year_days": (gr.yd[rows], np.ones(len(rows), dtype=object))}
+    distinct: dict[int, int] = {}
+    values: list[dict[str, Fraction]] = []
+    position = np.empty(len(rows), dtype=np.int64)
+    for k, structure in enumerate(gr.frame.structures(rows)):
+        d = distinct.get(id(structure))
+        if d is None:
+            d = distinct[id(structure)] = len(values)
+            values.append(weights.of_structure(structure))
+        position[k] = d
+
+    def column(name: str) -> Column:
+        given = [v.get(name) for v in values]
+        has = np.array([v is not None for v in given], dtype=bool)[position]
+        num = np.array([v.numerator if v is not None else 0 for v in given] + [0], dtype=object)[:-1][position]
+        den = np.array([v.denominator if v is not None else 1 for v in given] + [1], dtype=object)[:-1][position]
+        if name not in YEAR_FIELDS:
+            return num, den, ~has
+        y_num, y_den = year[name]
+        return np.where(has, num, y_num), np.where(has, den, y_den), np.zeros(len(rows), dtype=bool)
+
+    return column
+
+
 def _no_share(gr: _Groups) -> None:
-    """Under per_unit, a row that passes R3 but has no units receives nothing: not eligible, NO_UNITS (as the
-    exact allocator says)."""
-    gr.reasons = gr.evs.column("reason").copy()
+    """Under per_unit and weighted, a row that passes R3 but has no units receives nothing: not eligible,
+    NO_UNITS (as the exact allocator says)."""
     per_unit = np.array([p.method != "historical" for p in gr.policies])[gr.g_of] & ~gr.routed[gr.g_of]
     none = per_unit & gr.elig & (gr.big_u == 0)
     gr.elig[none], gr.reasons[none] = False, policy.NO_SHARE_NO_UNITS
@@ -293,7 +403,7 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
     hist_groups = np.flatnonzero(hist_g & ~gr.routed)
     den[hist_groups] = (obj(gr.yd) * scale)[gr.starts[hist_groups]]
     # per_unit
-    s_g = _group_sums(np.where(gr.elig, gr.big_u, 0), gr.starts)
+    s_g = _group_sums(np.where(gr.elig, gr.share_u, 0), gr.starts)
     pu_groups = np.flatnonzero(~hist_g & ~gr.routed)
     whole = {}
     for g in pu_groups.tolist():
@@ -302,7 +412,7 @@ def _methods(gr: _Groups, rulebook_of: Callable[[str], Rulebook]) -> _Amounts:
         else:
             whole[g] = policy.ctg_off(gr.evs.column("fired")[gr.starts[g]:gr.starts[g] + gr.sizes[g]].tolist())
     sel = ~hist & live & gr.elig & (s_g[g_of] != 0)
-    num = np.where(sel, gr.envelope[g_of] * gr.big_u, num)
+    num = np.where(sel, gr.envelope[g_of] * gr.share_u, num)
     return _Amounts(num=num, den=den, capped=capped, cap_cents=cap_cents, s_g=s_g, whole=whole,
                     base_num=num.copy(), base_den=den.copy(), before_cap=amount, ceiling=ceiling,
                     floor_rows=np.zeros(n, dtype=bool))
@@ -380,6 +490,31 @@ def _floors(gr: _Groups, am: _Amounts, items: _Items) -> dict[int, Warning]:
     return warnings
 
 
+def _redistribute(gr: _Groups, am: _Amounts, items: _Items) -> None:
+    """R3.released with destination `redistribute` (exact._redistribute): a group's released amounts go to its
+    eligible rows with an amount above 0 and no cap, pro rata of their amounts (the group's figures multiplied by
+    the takers' sum, so that they stay integers over one denominator); when nobody can take them they stay with
+    the Caf."""
+    n, ng, g_of = gr.n, gr.ng, gr.g_of
+    am.moved, am.extra, am.received = np.zeros(ng, dtype=bool), np.zeros(n, dtype=object), np.zeros(n, dtype=bool)
+    to_structures = np.array([p.destination == "redistribute" for p in gr.policies], dtype=bool) & ~gr.routed
+    if not (to_structures.any() and len(items.group)):
+        return
+    takers = gr.elig & (am.num > 0) & np.array([c is None for c in am.cap_cents], dtype=bool)
+    base = _group_sums(np.where(takers, am.num, 0), gr.starts)
+    total = np.zeros(ng, dtype=object)
+    for g, num in zip(items.group.tolist(), items.num.tolist(), strict=True):
+        total[g] += num
+    am.moved = to_structures & (base != 0) & (np.bincount(items.group, minlength=ng) > 0)
+    for g in np.flatnonzero(am.moved).tolist():
+        am.moved_total[g] = Fraction(total[g], am.den[g] * 100)
+    am.received = takers & am.moved[g_of]
+    am.extra = np.where(am.received, total[g_of] * am.num, 0)
+    am.num = am.num * np.where(am.moved, base, 1)[g_of] + am.extra
+    items.num[:] = items.num * np.where(am.moved, base, 1)[items.group]
+    am.den = np.where(am.moved, am.den * base, am.den)
+
+
 def _order_keys(values: np.ndarray) -> np.ndarray:
     """Integers (int64, or Python ints of any size in an object array) as int64 keys in the same order: the values
     themselves when they fit, else their exact ranks (np.unique sorts Python ints exactly; it is slower, and only
@@ -404,9 +539,12 @@ def _divmod(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     """One rounding per group: the lines and the released amounts share the envelope's cents (largest
-    remainder, ties by structure id then position, exactly as `exact.largest_remainder`)."""
-    n, g_of, rel_g = gr.n, gr.g_of, items.group
+    remainder, ties by structure id then position, exactly as `exact.largest_remainder`). Released amounts that
+    went to the structures are inside the lines' amounts: they are rounded apart (as exact._round), in a pool of
+    their own (pool ng + g), to their exact sum rounded half to even."""
+    n, ng, g_of, rel_g = gr.n, gr.ng, gr.g_of, items.group
     items_g = np.r_[g_of, rel_g]
+    pool = np.r_[g_of, rel_g + ng * am.moved[rel_g]]
     items_num = np.r_[am.num, items.num] if len(rel_g) else am.num
     items_den = am.den[items_g]
     floor_cents, rem = _divmod(items_num, items_den)
@@ -414,14 +552,17 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     position = np.r_[np.arange(n) - gr.starts[g_of], rel_pos]
     keys = np.concatenate([gr.frame.structure_id, np.array([r[2] or "" for r in items.rows] + [""], dtype=object)[:-1]])
     live_items = ~gr.routed[items_g]
-    # Cents left per group after flooring (int64 is exact here: every figure is at most the envelope's cents).
+    # Cents left per pool after flooring (int64 is exact here: every figure is at most the envelope's cents).
     fc = np.where(live_items, floor_cents, 0).astype(np.int64)
-    sums = np.zeros(gr.ng, dtype=np.int64)
-    sums += np.add.reduceat(fc[:n], gr.starts) if n else 0
-    np.add.at(sums, rel_g, fc[n:])
-    left = np.array([int(x) for x in gr.envelope], dtype=np.int64) - sums
-    count = gr.sizes + np.bincount(rel_g, minlength=gr.ng)
-    bad = ~gr.routed & ((left < 0) | (left > count))
+    sums = np.zeros(2 * ng, dtype=np.int64)
+    sums[:ng] += np.add.reduceat(fc[:n], gr.starts) if n else 0
+    np.add.at(sums, pool[n:], fc[n:])
+    targets = [int(x) for x in gr.envelope] + [0] * ng
+    for g, total in am.moved_total.items():
+        targets[ng + g] = round(total * 100)  # Fraction rounds half to even
+    left = np.array(targets, dtype=np.int64) - sums
+    count = np.bincount(pool, minlength=2 * ng)
+    bad = ~np.r_[gr.routed, gr.routed] & ((left < 0) | (left > count))
     if bad.any():
         g = int(np.flatnonzero(bad)[0])
         raise ArithmeticError(f"amounts do not add up to the envelope ({left[g]} cents left over)")
@@ -433,8 +574,8 @@ def _round(gr: _Groups, am: _Amounts, items: _Items) -> np.ndarray:
     # remainders compare as the integers `rem`, exactly: as int64 when every remainder fits (per_unit and historical
     # groups: a denominator is year days x scale, or a sum of scaled units), else by their exact ranks among Python
     # ints (a floor multiplies a group's denominator by its own figures, which can take it beyond int64).
-    order = np.lexsort((position[idx], key_code, -_order_keys(rem[idx]), items_g[idx]))
-    ranked, gs = idx[order], items_g[idx][order]
+    order = np.lexsort((position[idx], key_code, -_order_keys(rem[idx]), pool[idx]))
+    ranked, gs = idx[order], pool[idx][order]
     first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
     bump = np.arange(len(gs)) - group_start < left[gs]
@@ -456,7 +597,7 @@ def _row_codes(columns: list[np.ndarray]) -> np.ndarray:
 
 def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     """Each row's rules (policy.line_rules), computed once per distinct (fired rules, method, pro rata, floor,
-    cap, eligibility, renewal, reason): lines with the same rules share one list."""
+    cap, eligibility, renewal, reason, received): lines with the same rules share one list."""
     g_of = gr.g_of
     fired_code = gr.evs.code  # one code per distinct set of fired rules
     methods = [p.method for p in gr.policies]
@@ -465,7 +606,7 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
     prorata = (gr.od > 0) & (gr.od < gr.yd)
     reason_code = pd.factorize(gr.reasons)[0]
     inverse = _row_codes([a[rows] for a in (fired_code, method_code, prorata, am.floor_rows, am.capped, gr.elig,
-                                            renewed, reason_code)])
+                                            renewed, reason_code, am.received)])
     first = np.unique(inverse, return_index=True)[1]
     rules_of = []
     for k in range(len(first)):
@@ -473,7 +614,7 @@ def _line_rules(gr: _Groups, am: _Amounts, rows: np.ndarray) -> list[list[str]]:
         ev = gr.ev(i)
         rules_of.append(policy.line_rules(ev, methods[g_of[i]], bool(gr.elig[i]), gr.reasons[i],
                                           pro_rata=bool(prorata[i]), capped=bool(am.capped[i]),
-                                          floored=bool(am.floor_rows[i]), received=False,
+                                          floored=bool(am.floor_rows[i]), received=bool(am.received[i]),
                                           renewed=bool(renewed[i])))
     return [rules_of[k] for k in inverse.reshape(-1).tolist()]
 
@@ -485,7 +626,9 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     pick = (lambda a: a) if every else (lambda a: a[rows])
     g_rows = pick(g_of)
     methods = np.array([p.method for p in gr.policies], dtype=object)
-    pu = (methods == "per_unit")[g_rows] & pick(gr.elig)
+    elig = pick(gr.elig)
+    pu = (methods == "per_unit")[g_rows] & elig
+    shares = (methods != "historical")[g_rows] & elig
     rates = _rates(gr, am)
     rate_col = np.array(rates + [None], dtype=object)[:-1][g_rows]
     cap_col = np.array(am.cap_cents + [None], dtype=object)[:-1]
@@ -493,9 +636,10 @@ def _packed_lines(gr: _Groups, am: _Amounts, cents: np.ndarray, rows: np.ndarray
     columns = (
         pick(gr.years), pick(gr.frame.structure_id), pick(gr.families), pick(gr.evs.column("line")),
         pick(gr.evs.column("unit")), pick(gr.elig), pick(gr.reasons), _line_rules(gr, am, rows), methods[g_rows],
-        np.where(pu, ONE, None), np.where(pu, rate_col, None), pick(am.capped), pick(gr.big_u),
+        np.where(pu, ONE, pick(gr.weight)), np.where(shares, rate_col, None), pick(am.capped), pick(gr.big_u),
         pick(gr.yd) * gr.scale, pick(gr.a_cents), pick(am.num), (am.den * 100)[g_rows], cents[:gr.n][rows],
         pick(gr.od), pick(gr.yd), pick(am.base_num), (am.base_den * 100)[g_rows], pick(cap_col), renewed_col,
+        pick(am.extra),
     )
     return LineBlock(dict(zip(PackedLine._fields, columns, strict=True)))
 
@@ -538,12 +682,12 @@ class LineBlock(Sequence[PackedLine]):
 
 
 def _rates(gr: _Groups, am: _Amounts) -> list[Fraction | None]:
-    """The rate per unit of each per_unit group shared by someone eligible."""
+    """The rate per (weighted) unit of each per_unit or weighted group shared by someone eligible."""
     rates: list[Fraction | None] = [None] * gr.ng
     for g in range(gr.ng):
-        if gr.policies[g].method == "per_unit" and am.s_g[g] and not gr.routed[g]:
+        if gr.policies[g].method != "historical" and am.s_g[g] and not gr.routed[g]:
             yd = int(gr.yd[gr.starts[g]])
-            rates[g] = Fraction(int(gr.envelope[g]) * gr.scale * yd, 100 * am.s_g[g])
+            rates[g] = Fraction(int(gr.envelope[g]) * gr.scale * yd * gr.wl[g], 100 * am.s_g[g])
     return rates
 
 
@@ -575,21 +719,27 @@ def _results(gr: _Groups, am: _Amounts, items: _Items, cents: np.ndarray, warnin
         env = Envelope(year=year, family=family, envelope=money(int(gr.envelope[g])), method=pol.method,
                        rate=rates[g], territory=tid, parameters=pol.parameters, renewed_from=pol.renewed_from)
         if pol.method != "historical" and am.s_g[g]:
-            env.units_total = Fraction(am.s_g[g], gr.scale * int(gr.yd[gr.starts[g]]))
+            env.units_total = Fraction(am.s_g[g], gr.scale * int(gr.yd[gr.starts[g]]) * gr.wl[g])
         if pol.floor:
             env.floor = pol.floor
             env.floor_deficit, env.floor_excess = am.floors.get(g, (Fraction(0), Fraction(0)))
-        released_cents = 0
+        released_cents = moved_cents = 0
+        destination = "redistribute" if am.moved[g] else "caf"
         for k in rel_by_group.get(g, []):
             _g, _i, sid, reason, _num, rules = items.rows[k]
             c = int(cents[gr.n + k])
-            released_cents += c
+            if am.moved[g]:
+                moved_cents += c
+            else:
+                released_cents += c
             out[year].released.append(Released(year, family, sid, reason, Fraction(items.num[k], am.den[g] * 100),
-                                               rules=list(rules), amount=money(c), territory=tid))
+                                               destination=destination, rules=list(rules), amount=money(c),
+                                               territory=tid))
             if sid is None:
                 out[year].warnings.append(Warning(year, family, tid, policy.RELEASED_WHOLE, amount=money(c),
                                                   reason=reason))
         env.allocated, env.released = money(int(allocated_g[g])), money(released_cents)
+        env.redistributed, env.moved = money(moved_cents), am.moved_total.get(g, Fraction(0))
         out[year].envelopes.append(env)
         if g in warnings:
             out[year].warnings.append(warnings[g])

@@ -11,6 +11,9 @@ import ast
 import math
 from collections.abc import Callable, Collection, Mapping
 from fractions import Fraction
+from typing import Any
+
+import numpy as np
 
 from ..i18n import _
 
@@ -22,6 +25,8 @@ _BINOPS: dict[type, Callable[[Fraction, Fraction], Fraction]] = {
 }
 _FUNCS = {"min": min, "max": max}
 MAX_LENGTH = 500
+YEAR_FIELDS = ("units", "open_days", "year_days")  # the fields read on the structure-year (the others: on the
+# structure, simulation.WeightValues)
 
 
 class WeightError(ValueError):
@@ -98,7 +103,7 @@ def evaluate_weight(tree: ast.Expression, values: Mapping[str, Fraction]) -> Fra
         if isinstance(node, ast.BinOp):
             left, right = ev(node.left), ev(node.right)
             if isinstance(node.op, ast.Div) and right == 0:
-                raise WeightError(_("division by zero in the weight expression"))
+                raise WeightError(_division_by_zero())
             return _BINOPS[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             value = ev(node.operand)
@@ -107,7 +112,7 @@ def evaluate_weight(tree: ast.Expression, values: Mapping[str, Fraction]) -> Fra
             return Fraction(str(node.value))
         if isinstance(node, ast.Name):
             if node.id not in values:
-                raise WeightError(_("no value for field {id!r}").format(id=node.id))
+                raise WeightError(_no_value(node.id))
             return values[node.id]
         if isinstance(node, ast.Call):
             return _FUNCS[node.func.id](*(ev(a) for a in node.args))  # type: ignore[union-attr]
@@ -115,3 +120,72 @@ def evaluate_weight(tree: ast.Expression, values: Mapping[str, Fraction]) -> Fra
             __name__=type(node).__name__))  # pragma: no cover - refused by parse
 
     return ev(tree)
+
+
+def _division_by_zero() -> str:
+    return _("division by zero in the weight expression")
+
+
+def _no_value(name: str) -> str:
+    return _("no value for field {id!r}").format(id=name)
+
+
+# A column of exact values over n rows: integer numerators and positive denominators (object arrays of Python
+# ints, or int64), and which rows have no value.
+Column = tuple[Any, Any, np.ndarray]
+
+
+def evaluate_weights(tree: ast.Expression, column: Callable[[str], Column],
+                     n: int) -> tuple[Any, Any, list[str | None]]:
+    """evaluate_weight over n rows at once: each row's weight as a numerator and a positive denominator (object
+    arrays of Python ints, not reduced), and per row the message of the WeightError evaluate_weight raises on it
+    (the first one it meets, in the same order), or None. `column(name)` gives a field's values."""
+    messages: list[str | None] = [None]  # error codes: indices in this list, 0 for none
+
+    def code(message: str) -> int:
+        messages.append(message)
+        return len(messages) - 1
+
+    def first(err: np.ndarray, then: np.ndarray) -> np.ndarray:
+        return np.where(err != 0, err, then)
+
+    def ev(node: ast.AST) -> tuple[Any, Any, np.ndarray]:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp):
+            (ln, ld, le), (rn, rd, re) = ev(node.left), ev(node.right)
+            err = first(le, re)
+            if isinstance(node.op, ast.Div):
+                zero = rn == 0
+                err = first(err, np.where(zero, code(_division_by_zero()), 0))
+                sign = np.where(rn < 0, -1, 1)
+                return ln * rd * sign, np.where(zero, 1, ld * rn * sign), err
+            if isinstance(node.op, ast.Mult):
+                return ln * rn, ld * rd, err
+            right = rn * ld if isinstance(node.op, ast.Add) else -(rn * ld)
+            return ln * rd + right, ld * rd, err
+        if isinstance(node, ast.UnaryOp):
+            num, den, err = ev(node.operand)
+            return (-num if isinstance(node.op, ast.USub) else num), den, err
+        if isinstance(node, ast.Constant):
+            value = Fraction(str(node.value))
+            return (np.full(n, value.numerator, dtype=object), np.full(n, value.denominator, dtype=object),
+                    np.zeros(n, dtype=np.int64))
+        if isinstance(node, ast.Name):
+            num, den, missing = column(node.id)
+            return num.astype(object), den.astype(object), np.where(missing, code(_no_value(node.id)), 0)
+        if isinstance(node, ast.Call):
+            smaller = node.func.id == "min"  # type: ignore[union-attr]
+            num, den, err = ev(node.args[0])
+            for arg in node.args[1:]:
+                an, ad, ae = ev(arg)
+                err = first(err, ae)
+                # min and max keep the first of equal values (equal numbers: either is the same weight)
+                better = (an * den < num * ad) if smaller else (an * den > num * ad)
+                num, den = np.where(better, an, num), np.where(better, ad, den)
+            return num, den, err
+        raise WeightError(_("{__name__} is not allowed").format(
+            __name__=type(node).__name__))  # pragma: no cover - refused by parse
+
+    num, den, err = ev(tree)
+    return num, den, [messages[k] for k in err.tolist()]

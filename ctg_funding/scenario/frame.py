@@ -157,6 +157,7 @@ class _Grid:
         units_grid[self.act_s, self.act_y] = _column_array([scaled[u] for u in self.act_units], kind)
         self.open_days = open_grid.ravel()
         self.unit_days = (units_grid * open_grid).ravel()
+        self.units = units_grid.ravel()  # a structure-year's `units` x scale (what weight expressions read)
 
     def _changed_rows(self, changed: list[int], power: int) -> None:
         """The rows of the structures a change touches, built by objects: their values written over the steady
@@ -175,6 +176,7 @@ class _Grid:
                 self.objects[row] = sy
                 self.open_days[row] = sy.open_days
                 self.unit_days[row] = _scaled(sy.unit_days, power)
+                self.units[row] = _scaled(sy.units, power)
         self.changed_rows = sorted(self.objects)
 
     def structure_year(self, row: int) -> StructureYear:
@@ -192,6 +194,12 @@ class _Grid:
                                    ctx.where(sid))[0]
             self.objects[row] = sy
         return sy
+
+    def structures(self, rows: np.ndarray) -> list[Any]:
+        """The Structure of each of the grid's `rows` (a structure-year's `structure`), without making the rows'
+        objects: a change-touched row's object's, else the structure as the dataset gives it."""
+        objects, bases, sidx = self.objects, self.bases, self.sidx
+        return [objects[row].structure if row in objects else bases[sidx[row]] for row in rows.tolist()]
 
     def ids(self) -> np.ndarray:
         if self._ids is None:
@@ -306,6 +314,14 @@ class YearFrame(Sequence[StructureYear]):
         if col is None:
             col = self._columns[name] = self._grid.column(name)[self._rows]
         return col
+
+    def units_scaled(self, rows: np.ndarray) -> np.ndarray:
+        """Each of `rows`' `units` (StructureYear.units: on its first open day) x scale, exact integers."""
+        return self._pick(self._grid.units)[rows]
+
+    def structures(self, rows: np.ndarray) -> list[Any]:
+        """Each of `rows`' Structure (StructureYear.structure), as the objects would give it."""
+        return self._grid.structures(rows if self._rows is None else self._rows[rows])
 
     def ids(self) -> np.ndarray:
         """Each row's "structure_id|year" (StructureYear.id)."""

@@ -11,6 +11,7 @@ A case:
                                         # renewals: [2030-12-31] for a second CTG 2026-2030 in the dataset
       structures:                       # id and type required; defaults below
         - {id: A, type: EAJE, units: 10, commune: COM-A}
+        - {id: B, type: EAJE, extra: {occupancy: 80}}   # extra columns of structures.csv (weight fields)
       cej: {A: 1000}                    # N-1 CEJ amount per structure, or {amount: 1000, last_year: 2022}, or a
                                         # list of them (one CEJ action each)
       cej_last_year: 2021               # optional: the CEJ actions' last year unless an action says (default 2021)
@@ -99,6 +100,7 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
     _csv(data / "collectivites.csv", ["id", "name", "kind", "signatory", "qpv_zrr", "tranche"],
          [list(c) for c in COLLECTIVITES])
     rows = []
+    extra = sorted({k for s in case["structures"] for k in s.get("extra", {})})  # extra numeric columns
     for s in case["structures"]:
         commune = s.get("commune", "COM-A")
         is_post = s["type"] == "COORDINATION"
@@ -107,9 +109,9 @@ def write_case(case: dict[str, Any], folder: Path) -> Path:
             s["id"], s.get("name", s["id"]), s["type"], commune, s.get("manager", commune),
             ";".join(supported), str(s.get("ps_funded", True)).lower(), s.get("opened", "2019-01-01"),
             s.get("closed", ""), s.get("units", 1), s.get("post_status", "coordinateur_cej" if is_post else ""),
-            s.get("converted_on", ""),
+            s.get("converted_on", ""), *(s.get("extra", {}).get(k, "") for k in extra),
         ])
-    _csv(data / "structures.csv", STRUCTURE_COLUMNS, rows)
+    _csv(data / "structures.csv", STRUCTURE_COLUMNS + extra, rows)
     communes = {s["id"]: s.get("commune", "COM-A") for s in case["structures"]}
     actions = []
     for sid, given in case.get("cej", {}).items():
