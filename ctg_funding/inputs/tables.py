@@ -54,6 +54,11 @@ def _table(name: str, records: list[list[str]]) -> Table:
     rows = []
     named = all(columns)  # every column has a name: a full row's cells are zipped with the header
     for index, record in enumerate(records[1:], start=2):
+        if named and len(record) == len(columns):  # the common row, read in bulk: its cells are all in the dict
+            cells_ = dict(zip(columns, map(str.strip, record), strict=True))
+            if any(cells_.values()):  # not a blank line (a header naming a column twice is refused below)
+                rows.append((index, cells_))
+            continue
         if not any(c.strip() for c in record):
             continue  # blank lines at the end of spreadsheet exports
         if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
