@@ -136,9 +136,10 @@ def _ordinal(column: Column) -> np.ndarray:
 
 
 def _after(opened: Column, closed: Column) -> np.ndarray:
-    """Rows not closed on or before the day they opened (as the row reader compares them: both dates read)."""
+    """Rows not closed on or before the day they opened: never closed, or closed after (a row whose opened date is
+    blank or refused is not clean in its own column)."""
     start, end = _ordinal(opened), _ordinal(closed)
-    return (start == 0) | (end == 0) | (end > start)
+    return (end == 0) | (end > start)
 
 
 def _posts_fit(by_key: dict[str, Column], post_types: Collection[str]) -> np.ndarray:
