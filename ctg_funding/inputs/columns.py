@@ -89,15 +89,14 @@ def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: li
     keys = tuple(fields)
     names = frozenset(keys)
     new, set_ = object.__new__, object.__setattr__
-    out = {}
-    for i, values in zip(positions, zip(*fields.values(), strict=True), strict=True):
-        model = new(cls)
-        set_(model, "__dict__", dict(zip(keys, values, strict=True)))
+    values = [dict(zip(keys, row_values, strict=False)) for row_values in zip(*fields.values(), strict=False)]
+    models = [new(cls) for _i in positions]
+    for model, row_values in zip(models, values, strict=True):
+        set_(model, "__dict__", row_values)
         set_(model, "__pydantic_fields_set__", set(names))
         set_(model, "__pydantic_extra__", None)
         set_(model, "__pydantic_private__", None)
-        out[table.rows[i][0]] = model
-    return out
+    return dict(zip([table.rows[i][0] for i in positions], models, strict=True))
 
 
 def clean_structures(table: Table, parse: _StructureCells, extra_cols: list[str]) -> dict[int, Structure]:

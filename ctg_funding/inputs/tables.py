@@ -55,7 +55,7 @@ def _table(name: str, records: list[list[str]]) -> Table:
     named = all(columns)  # every column has a name: a full row's cells are zipped with the header
     for index, record in enumerate(records[1:], start=2):
         if named and len(record) == len(columns):  # the common row, read in bulk: its cells are all in the dict
-            cells_ = dict(zip(columns, map(str.strip, record), strict=True))
+            cells_ = dict(zip(columns, map(str.strip, record), strict=False))  # as long as each other
             if any(cells_.values()):  # not a blank line (a header naming a column twice is refused below)
                 rows.append((index, cells_))
             continue

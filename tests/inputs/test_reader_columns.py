@@ -20,7 +20,7 @@ import pytest
 from inputs.test_reader_problems import CASES, SCHEMA, write
 
 from ctg_funding.errors import InputError
-from ctg_funding.inputs import columns, readers
+from ctg_funding.inputs import columns, plausibility, readers
 from ctg_funding.inputs import dataset as dataset_module
 from ctg_funding.inputs.cells import parse_date, parse_decimal
 from ctg_funding.inputs.dataset import load_dataset
@@ -388,3 +388,32 @@ def test_blank_lines_of_a_csv_file_are_skipped(tmp_path):
     path.write_text("a,b\n1,2\n,\n , \n,3\n4\n\n", encoding="utf-8")
     table = read_csv_table(path)
     assert table.rows == [(2, {"a": "1", "b": "2"}), (5, {"a": "", "b": "3"}), (6, {"a": "4", "b": ""})]
+
+
+# ------------------------------------------------------------------------------------------- plausibility
+
+
+def test_plausibility_bounds_on_both_sides():
+    """Median 10: 1000 (100 times) and 0.1 (a hundredth) are plausible, 1000.01 and 0.0999 are not; zeros and a
+    family of fewer than three values are not judged."""
+    values = [("F", Decimal(v), row) for row, v in enumerate(
+        ["10", "10", "10", "1000", "1000.01", "0.1", "0.0999", "0"], start=2)] + [
+        ("G", Decimal("1"), 20), ("G", Decimal("1000"), 21)]
+    found = plausibility._outliers(values, "s.csv", "units", "units")
+    assert [(p.row, p.message) for p in found] == [
+        (6, "implausible units 1,000.01: more than 100 times the median of the F family in this dataset (10.00); "
+            "check it"),
+        (8, "implausible units 0.0999: less than a hundredth of the median of the F family in this dataset (10.00); "
+            "check it")]
+
+
+def test_plausibility_bounds_with_every_digit_of_a_quotient():
+    """A per-unit amount has 28 digits: a hundred times it is the median exactly (plausible), one unit of its
+    last digit less is below a hundredth of it."""
+    third = Decimal(1) / Decimal(3)
+    median = Decimal("33.33333333333333333333333333")
+    assert third * 100 == median
+    values = [("F", third, 2), ("F", median, 3), ("F", median, 4), ("F", median, 5),
+              ("F", third - Decimal("1e-28"), 6), ("F", median * 100, 7), ("F", median * 100 + Decimal("1e-24"), 8)]
+    found = plausibility._outliers(values, "s.csv", "amount", "units")
+    assert [p.row for p in found] == [6, 8]
