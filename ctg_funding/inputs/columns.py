@@ -9,7 +9,6 @@ place that words a problem, so that bad input is reported exactly as it is row b
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,18 +25,6 @@ REFUSED = object()  # a cell its parser refuses
 STRUCTURE_KEYS = ("id", "name", "type", "commune_id", "manager_id", "supported_by", "ps_funded", "opened", "closed",
                   "units", "post_status", "converted_on")
 CEJ_KEYS = ("contract_id", "collectivite_id", "structure_id", "last_year", "amount")
-
-
-def texts(table: Table, names: list[str]) -> dict[str, list[str]]:
-    """The text of each named column, row by row (a cell a row lacks is blank, as `Checker.cell` reads it)."""
-    if len(names) < 2 or not table.rows:
-        return {name: [c.get(name, "") for _row, c in table.rows] for name in names}
-    pick = itemgetter(*names)
-    try:
-        picked = [pick(c) for _row, c in table.rows]
-    except KeyError:  # a table made by hand, with rows that lack a cell
-        return {name: [c.get(name, "") for _row, c in table.rows] for name in names}
-    return dict(zip(names, map(list, zip(*picked, strict=True)), strict=True))
 
 
 class Column:
@@ -96,12 +83,13 @@ def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: li
         set_(model, "__pydantic_fields_set__", set(names))
         set_(model, "__pydantic_extra__", None)
         set_(model, "__pydantic_private__", None)
-    return dict(zip([table.rows[i][0] for i in positions], models, strict=True))
+    numbers = table.numbers
+    return dict(zip([numbers[i] for i in positions], models, strict=True))
 
 
 def clean_structures(table: Table, parse: _StructureCells, extra_cols: list[str]) -> dict[int, Structure]:
     """The model of every row of structures.csv whose cells all read without a problem, by spreadsheet row."""
-    text = texts(table, [*STRUCTURE_KEYS, *extra_cols])
+    text = table.texts([*STRUCTURE_KEYS, *extra_cols])
     by_key = {
         "id": Column(text["id"], None),
         "name": Column(text["name"], None),
@@ -154,7 +142,7 @@ def _posts_fit(by_key: dict[str, Column], post_types: Collection[str]) -> np.nda
 
 def any_repeat(table: Table, columns: tuple[str, ...]) -> bool:
     """Whether two rows have the same cells in `columns` (what `Checker.repeats` reports)."""
-    keys = list(zip(*texts(table, list(columns)).values(), strict=True))
+    keys = list(zip(*table.texts(list(columns)).values(), strict=True))
     return len(set(keys)) < len(keys)
 
 
@@ -162,7 +150,7 @@ def clean_cej(table: Table, collectivites: dict[str, Collectivite], structure_id
               years: tuple[int, int]) -> dict[int, CejAction]:
     """The model of every row of cej.csv whose cells all read without a problem, by spreadsheet row."""
     low, high = years
-    text = texts(table, list(CEJ_KEYS))
+    text = table.texts(list(CEJ_KEYS))
     by_key = {
         "contract_id": Column(text["contract_id"], None),
         "collectivite_id": Column(text["collectivite_id"], None,

@@ -69,6 +69,11 @@ class Checker:
         """Note that `row` of file `key` gave its next model."""
         self.rows.setdefault(key, []).append(row)
 
+    def read_all(self, key: str, rows: Collection[int]) -> None:
+        """Note that `rows` of file `key`, in order, gave its next models (as `read` row by row would)."""
+        if rows:
+            self.rows.setdefault(key, []).extend(rows)
+
     def repeats(self, table: Table, columns: tuple[str, ...], what: str) -> set[int]:
         """Rows whose `columns` repeat an earlier row's: each a problem naming both rows; their row numbers."""
         first: dict[tuple[str, ...], int] = {}
@@ -297,9 +302,8 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
     extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
     clean = columns.clean_structures(table, parse, extra_cols) if fast else {}
     out = {model.id: model for model in clean.values()}
-    if len(out) == len(table.rows):  # every row clean, no id repeated: what reading row by row would give
-        for row in clean:
-            checker.read("structures", row)
+    if len(out) == len(table):  # every row clean, no id repeated: what reading row by row would give
+        checker.read_all("structures", clean)
         return out
     out = {}
     for row, c in checker.unique(table, "id"):
@@ -365,9 +369,8 @@ def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivi
     high = max(t.end.year for t in territories) - 1 if territories else 2100
     years = (max(low, FIRST_CEJ_YEAR), high)
     clean = columns.clean_cej(table, collectivites, structure_ids, years) if fast else {}
-    if not repeated and len(clean) == len(table.rows):  # every row clean, none repeated
-        for row in clean:
-            checker.read("cej", row)
+    if not repeated and len(clean) == len(table):  # every row clean, none repeated
+        checker.read_all("cej", clean)
         return list(clean.values())
     for row, c in table.rows:
         if row in repeated:

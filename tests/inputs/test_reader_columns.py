@@ -355,12 +355,12 @@ def test_empty_files():
 
 def test_texts_of_a_table():
     table = _table("t.csv", ["a", "b"], [["1", "2"], ["3", ""]])
-    assert columns.texts(table, ["b", "a"]) == {"b": ["2", ""], "a": ["1", "3"]}
-    assert columns.texts(table, ["a"]) == {"a": ["1", "3"]}
-    assert columns.texts(table, []) == {}
-    assert columns.texts(Table("t.csv", ["a", "b"], []), ["a", "b"]) == {"a": [], "b": []}
+    assert table.texts(["b", "a"]) == {"b": ["2", ""], "a": ["1", "3"]}
+    assert table.texts(["a"]) == {"a": ["1", "3"]}
+    assert table.texts([]) == {}
+    assert Table("t.csv", ["a", "b"], []).texts(["a", "b"]) == {"a": [], "b": []}
     short = Table("t.csv", ["a", "b"], [(2, {"a": "1", "b": "2"}), (3, {"a": "3"})])  # made by hand
-    assert columns.texts(short, ["a", "b"]) == {"a": ["1", "3"], "b": ["2", ""]}
+    assert short.texts(["a", "b"]) == {"a": ["1", "3"], "b": ["2", ""]}
 
 
 def test_a_parsed_column():
@@ -417,3 +417,43 @@ def test_plausibility_bounds_with_every_digit_of_a_quotient():
               ("F", third - Decimal("1e-28"), 6), ("F", median * 100, 7), ("F", median * 100 + Decimal("1e-24"), 8)]
     found = plausibility._outliers(values, "s.csv", "amount", "units")
     assert [p.row for p in found] == [6, 8]
+
+
+# ------------------------------------------------------------------------------------------- tables
+
+
+def test_a_file_of_complete_records_gives_columns_without_row_dicts(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n 1 ,2\n,\n , \n,3\n", encoding="utf-8")
+    table = read_csv_table(path)
+    assert (len(table), table.numbers, table._rows) == (2, [2, 5], None)
+    assert table.texts(["b", "z", "a"]) == {"b": ["2", "3"], "z": ["", ""], "a": ["1", ""]}
+    assert table._rows is None  # still no dict
+    assert table.rows == [(2, {"a": "1", "b": "2"}), (5, {"a": "", "b": "3"})]
+    assert (len(table), table.numbers, table.texts(["a", "b"])) == (2, [2, 5], {"a": ["1", ""], "b": ["2", "3"]})
+
+
+def test_a_file_without_records(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n,\n", encoding="utf-8")
+    table = read_csv_table(path)
+    assert (len(table), table.numbers, table.texts(["a"]), table.rows) == (0, [], {"a": []}, [])
+
+
+def test_complete_records_among_short_ones_are_rows_in_order(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3\n4,5,\n6,7\n", encoding="utf-8")
+    table = read_csv_table(path)
+    assert table.rows == [(2, {"a": "1", "b": "2"}), (3, {"a": "3", "b": ""}), (4, {"a": "4", "b": "5"}),
+                          (5, {"a": "6", "b": "7"})]
+    assert (len(table), table.numbers, table.texts(["b"])) == (4, [2, 3, 4, 5], {"b": ["2", "", "5", "7"]})
+
+
+def test_a_header_with_a_blank_name_keeps_the_named_columns(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,,b\n1,x,2\n", encoding="utf-8")
+    table = read_csv_table(path)
+    assert (table.columns, table.rows) == (["a", "b"], [(2, {"a": "1", "b": "2"})])
+    empty = tmp_path / "e.csv"
+    empty.write_text("a,,b\n", encoding="utf-8")
+    assert read_csv_table(empty).columns == ["a", "b"]
