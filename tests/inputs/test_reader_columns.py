@@ -257,8 +257,30 @@ def _clean_rows(rows: list[list[str]], collectivites=COLLECTIVITES) -> list[int]
     ({"rate": "-1,5"}, False), ({"rate": "1,5"}, True), ({"rate": "x"}, False),
 ])
 def test_which_rows_are_clean(changes, clean):
-    """Each row is between two good ones: only its own cells decide."""
-    assert _clean_rows([GOOD, _row(**changes), GOOD]) == ([2, 3, 4] if clean else [2, 4])
+    """Each row is between two good ones: only its own cells decide; and the reader says what the row reader says."""
+    rows = [GOOD, _row(**changes), _row(id="T")]
+    assert _clean_rows(rows) == ([2, 3, 4] if clean else [2, 4])
+    _same_read(_table("structures.csv", HEADER, [_row(id=f"R{i}") if i != 1 else r for i, r in enumerate(rows)]))
+
+
+def _same_read(table: Table, cej: Table | None = None) -> None:
+    """The fast path and the row reader read `table` (and `cej`) the same: models, problems, rows noted."""
+    results = []
+    for fast in (True, False):
+        checker = Checker()
+        out = read_structures(checker, table, COLLECTIVITES, SCHEMA, fast=fast)
+        actions = read_cej(checker, cej, COLLECTIVITES, [], set(out), fast=fast) if cej else []
+        results.append(([(k, _exact(m)) for k, m in out.items()], [_exact(a) for a in actions], checker.problems,
+                        checker.rows))
+    assert results[0] == results[1]
+
+
+def test_cells_left_unstripped_are_read_the_same():
+    """A scenario's opened structure is a table made by hand, its cells as written."""
+    structures = [_row(type=" ALSH"), _row(id="T", units=" 10 ", opened=" 2020-01-01", commune_id="A ", name=" n ",
+                                           ps_funded=" oui"), _row(id="U", name=" n ", units=" 1,5 ")]
+    _same_read(_table("structures.csv", HEADER, structures),
+               _table("cej.csv", CEJ_HEADER, [["K", "A", "U", " 2021 ", " 5 "], ["K ", "A", "U", "2022", "5"]]))
 
 
 def test_without_collectivites_any_reference_is_clean():
