@@ -363,7 +363,7 @@ def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivi
         return out
     key = ("contract_id", "structure_id", "last_year")
     repeated = checker.repeats(table, key, "the same CEJ action (contract, structure and last year)") \
-        if not fast or columns.any_repeat(table, key) else set()
+        if columns.any_repeat(table, key) else set()  # none to name: no need to go through every row
     # A CEJ ends in the year before a CTG starts at the earliest, and before its end at the latest.
     low = min(t.start.year for t in territories) - 1 if territories else FIRST_CEJ_YEAR
     high = max(t.end.year for t in territories) - 1 if territories else 2100
