@@ -63,13 +63,13 @@ class Column:
         """A truth given for each distinct text, spread over the rows."""
         return np.array(of_uniques, dtype=bool)[self.codes]
 
-    def at(self, positions: list[int]) -> list[Any]:
+    def at(self, positions: np.ndarray) -> list[Any]:
         """The values of the rows at `positions`."""
         uniques = self.uniques
         return [uniques[code] for code in self.codes[positions].tolist()]
 
 
-def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: list[int]) -> dict[int, Any]:
+def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: np.ndarray) -> dict[int, Any]:
     """The model of the rows at `positions`, by spreadsheet row, from their `fields` values: values of exactly the
     types the model's validation gives (tests/inputs/test_reader_columns.py compares them), set as
     `model_construct` sets them but without its per-field work, a national dataset having 100,000 rows."""
@@ -84,7 +84,7 @@ def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: li
         set_(model, "__pydantic_extra__", None)
         set_(model, "__pydantic_private__", None)
     numbers = table.numbers
-    return dict(zip([numbers[i] for i in positions], models, strict=True))
+    return dict(zip([numbers[i] for i in positions.tolist()], models, strict=True))
 
 
 def clean_structures(table: Table, parse: _StructureCells, extra_cols: list[str]) -> dict[int, Structure]:
@@ -107,7 +107,7 @@ def clean_structures(table: Table, parse: _StructureCells, extra_cols: list[str]
     extras = [Column(text[col], cells.parse_decimal, required=False) for col in extra_cols]
     clean = np.logical_and.reduce([c.clean for c in [*by_key.values(), *extras]] + [
         _after(by_key["opened"], by_key["closed"]), _posts_fit(by_key, parse.schema.post_types)])
-    positions = np.flatnonzero(clean).tolist()
+    positions = np.flatnonzero(clean)
     fields = {key: column.at(positions) for key, column in by_key.items()}
     fields["supported_by"] = [() if v is None else v for v in fields["supported_by"]]  # blank: supported by none
     extra_values = [e.at(positions) for e in extras]
@@ -160,5 +160,5 @@ def clean_cej(table: Table, collectivites: dict[str, Collectivite], structure_id
         "last_year": Column(text["last_year"], cells.parse_int, accept=lambda y: low <= y <= high),
         "amount": Column(text["amount"], cells.parse_money),
     }
-    positions = np.flatnonzero(np.logical_and.reduce([c.clean for c in by_key.values()])).tolist()
+    positions = np.flatnonzero(np.logical_and.reduce([c.clean for c in by_key.values()]))
     return _models(CejAction, table, {key: column.at(positions) for key, column in by_key.items()}, positions)
