@@ -9,7 +9,7 @@ place that words a problem, so that bad input is reported exactly as it is row b
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,13 +18,25 @@ from . import cells
 from .model import CejAction, Collectivite, PostStatus, Structure
 from .tables import Table
 
-if TYPE_CHECKING:
-    from .readers import _StructureCells
-
 REFUSED = object()  # a cell its parser refuses
 STRUCTURE_KEYS = ("id", "name", "type", "commune_id", "manager_id", "supported_by", "ps_funded", "opened", "closed",
                   "units", "post_status", "converted_on")
 CEJ_KEYS = ("contract_id", "collectivite_id", "structure_id", "last_year", "amount")
+
+
+class StructureParsers(Protocol):
+    """What the column reader takes of readers._StructureCells: the parsers of the cells that depend on the
+    collectivités and on the rules' structure types, and the post types."""
+
+    commune: Callable[[str], str]
+    manager: Callable[[str], str]
+    post_types: Collection[str]
+
+    def type_(self, text: str) -> str: ...
+
+    def supporters(self, text: str) -> tuple[str, ...]: ...
+
+    def status(self, text: str) -> PostStatus: ...
 
 
 class Column:
@@ -87,7 +99,7 @@ def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: np
     return dict(zip([numbers[i] for i in positions.tolist()], models, strict=True))
 
 
-def clean_structures(table: Table, parse: _StructureCells, extra_cols: list[str]) -> dict[int, Structure]:
+def clean_structures(table: Table, parse: StructureParsers, extra_cols: list[str]) -> dict[int, Structure]:
     """The model of every row of structures.csv whose cells all read without a problem, by spreadsheet row."""
     text = table.texts([*STRUCTURE_KEYS, *extra_cols])
     by_key = {
@@ -106,7 +118,7 @@ def clean_structures(table: Table, parse: _StructureCells, extra_cols: list[str]
     }
     extras = [Column(text[col], cells.parse_decimal, required=False) for col in extra_cols]
     clean = np.logical_and.reduce([c.clean for c in [*by_key.values(), *extras]] + [
-        _after(by_key["opened"], by_key["closed"]), _posts_fit(by_key, parse.schema.post_types)])
+        _after(by_key["opened"], by_key["closed"]), _posts_fit(by_key, parse.post_types)])
     positions = np.flatnonzero(clean)
     fields = {key: column.at(positions) for key, column in by_key.items()}
     fields["supported_by"] = [() if v is None else v for v in fields["supported_by"]]  # blank: supported by none

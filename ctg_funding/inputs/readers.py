@@ -231,6 +231,7 @@ class _StructureCells:
         self.communes = {k for k, c in collectivites.items() if c.kind == CollectiviteKind.COMMUNE}
         self.schema = schema
         self.commune, self.manager = self.ref(self.communes, "commune"), self.ref(collectivites, "manager")
+        self.post_types = schema.post_types
 
     def ref(self, ids: Collection[str], what: str) -> Callable[[str], str]:
         if not self.collectivites:  # collectivites.csv is missing or unreadable: its own problem says so
