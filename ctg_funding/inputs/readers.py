@@ -302,11 +302,10 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
     parse = _StructureCells(collectivites, schema)
     extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
     clean = columns.clean_structures(table, parse, extra_cols) if fast else {}
-    out = {model.id: model for model in clean.values()}
-    if len(out) == len(table):  # every row clean, no id repeated: what reading row by row would give
+    by_id = {model.id: model for model in clean.values()}
+    if len(by_id) == len(table):  # every row clean, no id repeated: what reading row by row would give
         checker.read_all("structures", clean)
-        return out
-    out = {}
+        return by_id
     for row, c in checker.unique(table, "id"):
         model = clean.get(row)
         if model is None:
@@ -320,7 +319,6 @@ def read_structures(checker: Checker, table: Table, collectivites: dict[str, Col
 def _structure_row(checker: Checker, table: Table, row: int, c: dict[str, str], parse: _StructureCells,
                    extra_cols: list[str]) -> Structure | None:
     """One row of structures.csv: its model, or None with its problems added to the checker."""
-    schema = parse.schema
     n_before = len(checker.problems)
     stype = checker.cell(table, row, c, "type", parse.type_)
     opened = checker.cell(table, row, c, "opened", cells.parse_date)
@@ -328,7 +326,7 @@ def _structure_row(checker: Checker, table: Table, row: int, c: dict[str, str], 
     if opened and closed and closed <= opened:
         checker.add(table.name, row, "closed", _("closed {closed} is not after opened {opened}").format(
             closed=closed, opened=opened))
-    post_status, converted_on = _post_cells(checker, table, row, c, stype, stype in schema.post_types)
+    post_status, converted_on = _post_cells(checker, table, row, c, stype, stype in parse.post_types)
     extra = {}
     for col in extra_cols:
         value = checker.cell(table, row, c, col, cells.parse_decimal, required=False)
