@@ -41,10 +41,11 @@ class StructureParsers(Protocol):
 
 class Column:
     """One column: its distinct texts parsed once each (`uniques`: None for a blank, REFUSED where the parser
-    refuses the text), the code of each row's text, and whether each row is clean in this column. Without a
-    parser the column is a required text kept as written (ids, names)."""
+    refuses the text), the code of each row's text, and whether each row is clean in this column (a blank cell is
+    clean only in an `optional` column). Without a parser the column is a required text kept as written (ids,
+    names)."""
 
-    def __init__(self, texts_: list[str], parse: Callable[[str], Any] | None, *, required: bool = True,
+    def __init__(self, texts_: list[str], parse: Callable[[str], Any] | None, *, optional: bool = False,
                  accept: Callable[[Any], bool] | None = None) -> None:
         codes, distinct = pd.factorize(np.array(texts_, dtype=object))
         self.codes: np.ndarray = codes
@@ -60,7 +61,7 @@ class Column:
         for text in distinct.tolist():
             if text == "":
                 self.uniques.append(None)
-                ok.append(not required)
+                ok.append(optional)
                 continue
             try:
                 self.uniques.append(parse(text))
@@ -89,12 +90,14 @@ def _models(cls: type, table: Table, fields: dict[str, list[Any]], positions: np
     names = frozenset(keys)
     new, set_ = object.__new__, object.__setattr__
     values = [dict(zip(keys, row_values, strict=False)) for row_values in zip(*fields.values(), strict=False)]
-    models = [new(cls) for _i in positions]
-    for model, row_values in zip(models, values, strict=True):
+    models = []
+    for row_values in values:
+        model = new(cls)
         set_(model, "__dict__", row_values)
         set_(model, "__pydantic_fields_set__", set(names))
         set_(model, "__pydantic_extra__", None)
         set_(model, "__pydantic_private__", None)
+        models.append(model)
     numbers = table.numbers
     return dict(zip([numbers[i] for i in positions.tolist()], models, strict=True))
 
@@ -108,15 +111,15 @@ def clean_structures(table: Table, parse: StructureParsers, extra_cols: list[str
         "type": Column(text["type"], parse.type_),
         "commune_id": Column(text["commune_id"], parse.commune),
         "manager_id": Column(text["manager_id"], parse.manager),
-        "supported_by": Column(text["supported_by"], parse.supporters, required=False),
+        "supported_by": Column(text["supported_by"], parse.supporters, optional=True),
         "ps_funded": Column(text["ps_funded"], cells.parse_bool),
         "opened": Column(text["opened"], cells.parse_date),
-        "closed": Column(text["closed"], cells.parse_date, required=False),
+        "closed": Column(text["closed"], cells.parse_date, optional=True),
         "units": Column(text["units"], cells.parse_decimal),
-        "post_status": Column(text["post_status"], parse.status, required=False),
-        "converted_on": Column(text["converted_on"], cells.parse_date, required=False),
+        "post_status": Column(text["post_status"], parse.status, optional=True),
+        "converted_on": Column(text["converted_on"], cells.parse_date, optional=True),
     }
-    extras = [Column(text[col], cells.parse_decimal, required=False) for col in extra_cols]
+    extras = [Column(text[col], cells.parse_decimal, optional=True) for col in extra_cols]
     clean = np.logical_and.reduce([c.clean for c in [*by_key.values(), *extras]] + [
         _after(by_key["opened"], by_key["closed"]), _posts_fit(by_key, parse.post_types)])
     positions = np.flatnonzero(clean)

@@ -390,7 +390,7 @@ def test_a_parsed_column():
     assert column.uniques == [dt.date(2020, 1, 1), None, columns.REFUSED, dt.date(2021, 2, 3)]
     assert column.codes.tolist() == [0, 1, 2, 0, 3]
     assert column.clean.tolist() == [True, False, False, True, True]
-    optional = columns.Column(["", "1", "-1"], parse_decimal, required=False, accept=lambda v: v > 0)
+    optional = columns.Column(["", "1", "-1"], parse_decimal, optional=True, accept=lambda v: v > 0)
     assert (optional.uniques, optional.clean.tolist()) == ([None, Decimal("1"), columns.REFUSED], [True, True, False])
     assert columns.Column(["1", "2"], parse_decimal, accept=lambda v: v > 1).clean.tolist() == [False, True]
     assert columns.Column(["3", "1", "3"], parse_decimal).at([2, 1]) == [Decimal("3"), Decimal("1")]
