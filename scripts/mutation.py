@@ -72,7 +72,7 @@ PARTS = {
                  ["tests/scenario", CASES, "tests/engine/test_engines_differential.py",
                   "tests/analysis/test_compare.py", "tests/faults/test_inputs.py", *NOT_CAB]),
     "analysis": (["ctg_funding/analysis/audit.py", "ctg_funding/analysis/compare.py"], ["tests/analysis"]),
-    "inputs": (["ctg_funding/inputs/readers.py", "ctg_funding/inputs/cells.py"],
+    "inputs": (["ctg_funding/inputs/readers.py", "ctg_funding/inputs/cells.py", "ctg_funding/inputs/columns.py"],
                ["tests/inputs", CASES, "tests/faults/test_inputs.py"]),
 }
 
@@ -262,7 +262,7 @@ What is mutated, and which tests judge each part (scripts/mutation.py, PARTS):
 | rulebook | `ctg_funding/rulebook/*` | tests/rulebook, tests/engine, the hand-worked cases |
 | scenario | `ctg_funding/scenario/*` | tests/scenario, cases, differential, test_compare, input faults |
 | analysis | `ctg_funding/analysis/audit.py`, `compare.py` | tests/analysis |
-| inputs | `ctg_funding/inputs/readers.py`, `cells.py` | tests/inputs, the hand-worked cases, input faults |
+| inputs | `ctg_funding/inputs/readers.py`, `cells.py`, `columns.py` | tests/inputs, hand-worked cases, input faults |
 
 The differential tests on the CAB scenarios and on generated national datasets (but one), the memory test of the
 durable-rules wrapper, the fault-injection tests of outputs (subprocesses, timing) and the layout test are left out

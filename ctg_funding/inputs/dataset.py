@@ -197,7 +197,7 @@ def _load_dataset(path: Path, schema: Schema) -> Dataset:
     structure_ids: set[str] | None = None  # unknown when structures.csv is missing or unreadable
     if "structures" in tables:
         if all(c in tables["structures"].columns for c in COLUMNS["structures"]):
-            structure_ids = {c.get("id", "") for _r, c in tables["structures"].rows} - {""}
+            structure_ids = set(tables["structures"].texts(["id"])["id"]) - {""}
         structures = read_structures(checker, tables["structures"], collectivites, schema)
     cej = read_cej(checker, tables["cej"], collectivites, territories, structure_ids) if "cej" in tables else []
     activity = read_activity(checker, tables["activity"], structure_ids) if "activity" in tables else []

@@ -27,12 +27,16 @@ def _outliers(values: list[tuple[str, Decimal, int]], file: str, column: str, wh
         if value > 0:
             by_family[family].append(value)
     medians = {f: statistics.median(v) for f, v in by_family.items() if len(v) >= 3}
+    # value * FACTOR < median exactly when value < median / FACTOR: FACTOR is a power of ten, by which a Decimal is
+    # multiplied or divided exactly; the bounds are worked out once per family, not once per value.
+    bounds = {f: (m / FACTOR, m * FACTOR) for f, m in medians.items()}
     out = []
     for family, value, row in values:
-        median = medians.get(family)
-        if median is None or value <= 0:
+        if family not in bounds or value <= 0:
             continue
-        if value > median * FACTOR or value * FACTOR < median:
+        low, high = bounds[family]
+        if value > high or value < low:
+            median = medians[family]
             message = (_("implausible {what} {value}: more than 100 times the median of the {family} family in this "
                          "dataset ({median}); check it") if value > median else
                        _("implausible {what} {value}: less than a hundredth of the median of the {family} family in "

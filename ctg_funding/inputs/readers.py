@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ..errors import Problem, validation_problems
 from ..i18n import _
-from . import cells
+from . import cells, columns
 from .model import (
     Activity,
     CejAction,
@@ -68,6 +68,11 @@ class Checker:
     def read(self, key: str, row: int) -> None:
         """Note that `row` of file `key` gave its next model."""
         self.rows.setdefault(key, []).append(row)
+
+    def read_all(self, key: str, rows: Collection[int]) -> None:
+        """Note that `rows` of file `key`, in order, gave its next models (as `read` row by row would)."""
+        if rows:
+            self.rows.setdefault(key, []).extend(rows)
 
     def repeats(self, table: Table, columns: tuple[str, ...], what: str) -> set[int]:
         """Rows whose `columns` repeat an earlier row's: each a problem naming both rows; their row numbers."""
@@ -225,6 +230,8 @@ class _StructureCells:
         self.collectivites = collectivites
         self.communes = {k for k, c in collectivites.items() if c.kind == CollectiviteKind.COMMUNE}
         self.schema = schema
+        self.commune, self.manager = self.ref(self.communes, "commune"), self.ref(collectivites, "manager")
+        self.post_types = schema.post_types
 
     def ref(self, ids: Collection[str], what: str) -> Callable[[str], str]:
         if not self.collectivites:  # collectivites.csv is missing or unreadable: its own problem says so
@@ -285,90 +292,121 @@ def _post_cells(checker: Checker, table: Table, row: int, c: dict[str, str], sty
 
 
 def read_structures(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
-                    schema: Schema) -> dict[str, Structure]:
-    """structures.csv: one structure per row, every reference to a collectivité and every type checked."""
+                    schema: Schema, *, fast: bool = True) -> dict[str, Structure]:
+    """structures.csv: one structure per row, every reference to a collectivité and every type checked. With
+    `fast`, the rows whose every cell is plainly valid are read column by column (inputs.columns); the others
+    (and all of them without `fast`) by `_structure_row`, the one place that words their problems."""
     out: dict[str, Structure] = {}
     if not checker.columns(table, "structures"):
         return out
     parse = _StructureCells(collectivites, schema)
-    commune, manager = parse.ref(parse.communes, "commune"), parse.ref(collectivites, "manager")
     extra_cols = [c for c in table.columns if c not in COLUMNS["structures"] and c not in TEXT_COLUMNS]
+    clean = columns.clean_structures(table, parse, extra_cols) if fast else {}
+    by_id = {model.id: model for model in clean.values()}
+    if len(by_id) == len(table):  # every row clean, no id repeated: what reading row by row would give
+        checker.read_all("structures", clean)
+        return by_id
     for row, c in checker.unique(table, "id"):
-        n_before = len(checker.problems)
-        stype = checker.cell(table, row, c, "type", parse.type_)
-        opened = checker.cell(table, row, c, "opened", cells.parse_date)
-        closed = checker.cell(table, row, c, "closed", cells.parse_date, required=False)
-        if opened and closed and closed <= opened:
-            checker.add(table.name, row, "closed", _("closed {closed} is not after opened {opened}").format(
-                closed=closed, opened=opened))
-        post_status, converted_on = _post_cells(checker, table, row, c, stype, stype in schema.post_types)
-        extra = {}
-        for col in extra_cols:
-            value = checker.cell(table, row, c, col, cells.parse_decimal, required=False)
-            if value is not None:
-                extra[col] = value
-        values = dict(
-            id=c["id"],
-            name=checker.cell(table, row, c, "name", str),
-            type=stype,
-            commune_id=checker.cell(table, row, c, "commune_id", commune),
-            manager_id=checker.cell(table, row, c, "manager_id", manager),
-            supported_by=checker.cell(table, row, c, "supported_by", parse.supporters, required=False) or (),
-            ps_funded=checker.cell(table, row, c, "ps_funded", cells.parse_bool),
-            opened=opened,
-            closed=closed,
-            units=checker.cell(table, row, c, "units", cells.parse_decimal),
-            post_status=post_status,
-            converted_on=converted_on,
-            extra=extra,
-        )
-        if len(checker.problems) > n_before:
-            continue
-        model = _model(checker, table.name, row, Structure, values)
+        model = clean.get(row)
+        if model is None:
+            model = _structure_row(checker, table, row, c, parse, extra_cols)
         if model:
             out[model.id] = model
             checker.read("structures", row)
     return out
 
 
+def _structure_row(checker: Checker, table: Table, row: int, c: dict[str, str], parse: _StructureCells,
+                   extra_cols: list[str]) -> Structure | None:
+    """One row of structures.csv: its model, or None with its problems added to the checker."""
+    n_before = len(checker.problems)
+    stype = checker.cell(table, row, c, "type", parse.type_)
+    opened = checker.cell(table, row, c, "opened", cells.parse_date)
+    closed = checker.cell(table, row, c, "closed", cells.parse_date, required=False)
+    if opened and closed and closed <= opened:
+        checker.add(table.name, row, "closed", _("closed {closed} is not after opened {opened}").format(
+            closed=closed, opened=opened))
+    post_status, converted_on = _post_cells(checker, table, row, c, stype, stype in parse.post_types)
+    extra = {}
+    for col in extra_cols:
+        value = checker.cell(table, row, c, col, cells.parse_decimal, required=False)
+        if value is not None:
+            extra[col] = value
+    values = dict(
+        id=c["id"],
+        name=checker.cell(table, row, c, "name", str),
+        type=stype,
+        commune_id=checker.cell(table, row, c, "commune_id", parse.commune),
+        manager_id=checker.cell(table, row, c, "manager_id", parse.manager),
+        supported_by=checker.cell(table, row, c, "supported_by", parse.supporters, required=False) or (),
+        ps_funded=checker.cell(table, row, c, "ps_funded", cells.parse_bool),
+        opened=opened,
+        closed=closed,
+        units=checker.cell(table, row, c, "units", cells.parse_decimal),
+        post_status=post_status,
+        converted_on=converted_on,
+        extra=extra,
+    )
+    if len(checker.problems) > n_before:
+        return None
+    return _model(checker, table.name, row, Structure, values)
+
+
 def read_cej(checker: Checker, table: Table, collectivites: dict[str, Collectivite],
-             territories: list[Territory], structure_ids: set[str] | None) -> list[CejAction]:
+             territories: list[Territory], structure_ids: set[str] | None, *, fast: bool = True) -> list[CejAction]:
     """cej.csv: one CEJ action per row, at most one per contract, structure and last year. `structure_ids` is
-    None when structures.csv could not be read (its own problem says why: no action is then called unknown)."""
+    None when structures.csv could not be read (its own problem says why: no action is then called unknown).
+    With `fast`, plainly valid rows are read column by column (inputs.columns), the others by `_cej_row`."""
     out: list[CejAction] = []
     if not checker.columns(table, "cej"):
         return out
-    repeated = checker.repeats(table, ("contract_id", "structure_id", "last_year"),
-                               "the same CEJ action (contract, structure and last year)")
+    key = ("contract_id", "structure_id", "last_year")
+    repeated = checker.repeats(table, key, "the same CEJ action (contract, structure and last year)") \
+        if columns.any_repeat(table, key) else set()  # none to name: no need to go through every row
     # A CEJ ends in the year before a CTG starts at the earliest, and before its end at the latest.
     low = min(t.start.year for t in territories) - 1 if territories else FIRST_CEJ_YEAR
     high = max(t.end.year for t in territories) - 1 if territories else 2100
+    years = (max(low, FIRST_CEJ_YEAR), high)
+    clean = columns.clean_cej(table, collectivites, structure_ids, years) if fast else {}
+    if not repeated and len(clean) == len(table):  # every row clean, none repeated
+        checker.read_all("cej", clean)
+        return list(clean.values())
     for row, c in table.rows:
         if row in repeated:
             continue
-        n_before = len(checker.problems)
-        contract = checker.cell(table, row, c, "contract_id", str)
-        coll = checker.cell(table, row, c, "collectivite_id", str)
-        if coll and collectivites and coll not in collectivites:
-            checker.add(table.name, row, "collectivite_id", _("unknown collectivité {coll!r}").format(coll=coll))
-        sid = checker.cell(table, row, c, "structure_id", str)
-        if sid and structure_ids is not None and sid not in structure_ids:
-            checker.add(table.name, row, "structure_id", _("CEJ action for unknown structure {sid!r}").format(sid=sid))
-        last_year = checker.cell(table, row, c, "last_year", cells.parse_int)
-        if last_year is not None and not (max(low, FIRST_CEJ_YEAR) <= last_year <= high):
-            checker.add(table.name, row, "last_year",
-                        _("last_year {last_year} is outside the CEJ period that this CTG can convert "
-                          "({low}..{high})").format(last_year=last_year, low=max(low, FIRST_CEJ_YEAR), high=high))
-        amount = checker.cell(table, row, c, "amount", cells.parse_money)
-        if len(checker.problems) > n_before:
-            continue
-        model = _model(checker, table.name, row, CejAction, {"contract_id": contract, "collectivite_id": coll,
-                                                             "structure_id": sid, "last_year": last_year,
-                                                             "amount": amount})
+        model = clean.get(row)
+        if model is None:
+            model = _cej_row(checker, table, row, c, collectivites, structure_ids, years)
         if model:
             out.append(model)
             checker.read("cej", row)
     return out
+
+
+def _cej_row(checker: Checker, table: Table, row: int, c: dict[str, str], collectivites: dict[str, Collectivite],
+             structure_ids: set[str] | None, years: tuple[int, int]) -> CejAction | None:
+    """One row of cej.csv: its model, or None with its problems added to the checker. `years`: the first and last
+    year a CEJ action this dataset's CTGs can convert may end in."""
+    n_before = len(checker.problems)
+    contract = checker.cell(table, row, c, "contract_id", str)
+    coll = checker.cell(table, row, c, "collectivite_id", str)
+    if coll and collectivites and coll not in collectivites:
+        checker.add(table.name, row, "collectivite_id", _("unknown collectivité {coll!r}").format(coll=coll))
+    sid = checker.cell(table, row, c, "structure_id", str)
+    if sid and structure_ids is not None and sid not in structure_ids:
+        checker.add(table.name, row, "structure_id", _("CEJ action for unknown structure {sid!r}").format(sid=sid))
+    last_year = checker.cell(table, row, c, "last_year", cells.parse_int)
+    low, high = years
+    if last_year is not None and not (low <= last_year <= high):
+        checker.add(table.name, row, "last_year",
+                    _("last_year {last_year} is outside the CEJ period that this CTG can convert "
+                      "({low}..{high})").format(last_year=last_year, low=low, high=high))
+    amount = checker.cell(table, row, c, "amount", cells.parse_money)
+    if len(checker.problems) > n_before:
+        return None
+    return _model(checker, table.name, row, CejAction, {"contract_id": contract, "collectivite_id": coll,
+                                                         "structure_id": sid, "last_year": last_year,
+                                                         "amount": amount})
 
 
 def read_activity(checker: Checker, table: Table, structure_ids: set[str] | None) -> list[Activity]:
