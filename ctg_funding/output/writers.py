@@ -6,12 +6,14 @@ view. JSON writes money as strings with two decimals, so that no reader loses a 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -272,7 +274,28 @@ def write_xlsx(tables: list[Table], path: Path, provenance: list[tuple[str, Any]
                 _write_cell(sheet, r, 1, value, "text", formats)
         for t in tables:
             _write_sheet(book.add_worksheet(_unique(t.sheet_name, used), RowsSheet), t, bold, formats)
-        book.close()
+        with _zip_level(XLSX_ZIP_LEVEL):
+            book.close()
+
+
+# How hard the workbook's parts are compressed (zlib level). XlsxWriter uses zlib's default, 6: at national scale
+# (a 470 MB allocation sheet) that is 4.4 s of the run, where level 1 takes about a third of it for a file a third
+# larger (56 -> 75 MB). The parts inside are the same either way.
+XLSX_ZIP_LEVEL = 1
+
+
+@contextlib.contextmanager
+def _zip_level(level: int) -> Iterator[None]:
+    """XlsxWriter opens its ZipFile without a compression level (and has no option for one): while the workbook is
+    stored, its module's ZipFile is one with `level`."""
+    import xlsxwriter.workbook as xlsx_workbook
+
+    plain = xlsx_workbook.ZipFile
+    xlsx_workbook.ZipFile = functools.partial(plain, compresslevel=level)
+    try:
+        yield
+    finally:
+        xlsx_workbook.ZipFile = plain
 
 
 def _unique(name: str, used: set[str]) -> str:
