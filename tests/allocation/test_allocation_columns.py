@@ -260,8 +260,8 @@ def rounding(envelopes: list[int], big: int = 1) -> tuple[SimpleNamespace, Simpl
                          sizes=np.array([3, 2, 1]), routed=np.array([False, False, True]),
                          frame=SimpleNamespace(structure_id=np.array(list("BACDEF"), dtype=object)),
                          envelope=np.array(envelopes, dtype=object))
-    am = SimpleNamespace(num=np.array([10 * big, 10 * big, 10 * big, 10 * big, 8 * big, 0], dtype=object),
-                         den=np.array([3 * big, 4 * big, 1], dtype=object))
+    am = SimpleNamespace(num=np.array([10 * big, 10 * big, 10 * big, 10 * big, 8 * big, 1], dtype=object),
+                         den=np.array([3 * big, 4 * big, 2], dtype=object))
     items = SimpleNamespace(group=np.array([1]), num=np.array([14 * big], dtype=object),
                             rows=[(1, 3, "D", "CLOSED", 14 * big, [])])
     return gr, am, items
@@ -271,8 +271,8 @@ def rounding(envelopes: list[int], big: int = 1) -> tuple[SimpleNamespace, Simpl
 def test_round_by_hand(big):
     # Group 0: 10 cents among B, A, C, 10/3 each: 3 each and 1 left, remainders tied: to the smallest id, A.
     # Group 1: 8 cents: D 10/4 = 2 r 2, E 8/4 = 2 r 0, D's released 14/4 = 3 r 2: 7 and 1 left; D's line and its
-    # released amount tie (same remainder, same id): the line comes first. Group 2 is routed: 0, nothing bumped
-    # (its envelope is the exact allocator's). With `big`, the figures go beyond int64: the same cents.
+    # released amount tie (same remainder, same id): the line comes first. Group 2 is routed (the exact allocator
+    # rounds it): F's 1/2 is floored to 0 and takes none of its envelope's cents. With `big`, the figures go beyond int64: the same cents.
     gr, am, items = rounding([10, 8, 99], big)
     assert vector._round(gr, am, items).tolist() == [3, 4, 3, 3, 2, 0, 3]
 
@@ -378,3 +378,12 @@ def test_eligible_places_summed_per_territory_year():
                    ("U", 2023): Fraction(2**63, 10)}
     assert all(type(y) is int for _t, y in got)
     assert eligible_places(days, CodedEvaluations(None, np.array([1] * 8), evs.tails)) == {}
+
+
+def test_n1_cents_of_rows_given_as_object_columns():
+    # Years read from a table may come as Python ints in an object array: merged as int64 all the same.
+    sids, years, tids = ROWS
+    got = n1_cents(np.array(sids, dtype=object), np.array(years, dtype=object), np.array(tids, dtype=object), CEJ,
+                   BASES, ALLOCATED)
+    assert got.tolist() == [100050, 20000, 0, 777, 0, 130050, 20000, 9]
+
