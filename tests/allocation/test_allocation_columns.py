@@ -272,7 +272,8 @@ def test_round_by_hand(big):
     # Group 0: 10 cents among B, A, C, 10/3 each: 3 each and 1 left, remainders tied: to the smallest id, A.
     # Group 1: 8 cents: D 10/4 = 2 r 2, E 8/4 = 2 r 0, D's released 14/4 = 3 r 2: 7 and 1 left; D's line and its
     # released amount tie (same remainder, same id): the line comes first. Group 2 is routed (the exact allocator
-    # rounds it): F's 1/2 is floored to 0 and takes none of its envelope's cents. With `big`, the figures go beyond int64: the same cents.
+    # rounds it): F's 1/2 is floored to 0 and takes none of its envelope's cents. With `big`, the figures go
+    # beyond int64: the same cents.
     gr, am, items = rounding([10, 8, 99], big)
     assert vector._round(gr, am, items).tolist() == [3, 4, 3, 3, 2, 0, 3]
 
