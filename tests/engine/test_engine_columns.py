@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support.case_runner import shipped_rulebook, write_case
+from support.case_runner import rules_with_dates, shipped_rulebook, write_case
 
 from ctg_funding.engine import ENGINES, evaluate, vector
 from ctg_funding.engine.coded import TAIL, CodedEvaluations
 from ctg_funding.engine.compile import compile_rulebook, params_used
 from ctg_funding.engine.facts import fact_columns, territory_years
 from ctg_funding.engine.resolve import Evaluation
+from ctg_funding.errors import InputError
 from ctg_funding.inputs.generate import generate
+from ctg_funding.rulebook import load_rulebook
 from ctg_funding.rulebook.conditions import TRUE, All, Any_, Cmp, Operand
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.scenario.frame import year_frame
@@ -260,3 +262,19 @@ def test_fired_matrix_by_hand():
     assert got.tolist() == [[True, False, True, False], [False, True, True, True],
                             [False, True, True, False], [True, False, True, False]]
     assert vector.fired_matrix([], COLS, 4).shape == (4, 0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_frame_row_that_fires_no_rule_is_refused_as_a_list_s(tmp_path, engine):
+    # R2.eaje (the EAJE's classify rule), R5 and R9 (which apply to an EAJE) end in 2021: in 2022 the EAJE fires
+    # no rule at all, and must be refused with the reader's words, from a frame as from a list.
+    until = {"until": "2021-06-30"}
+    case = {"name": "unclassified", "rule_dates": {"R2.eaje": until, "R5.new_places": until,
+                                                   "R9.bonus_trajectoire": until},
+            "structures": [{"id": "A", "type": "EAJE", "units": 10}]}
+    scenario = load_scenario(write_case(case, tmp_path), load_rulebook(rules_with_dates(case, tmp_path)))
+    frame = year_frame(scenario, [2022])
+    for rows in (frame, list(frame)):
+        with pytest.raises(InputError, match="structure A of type 'EAJE' must match exactly one classify rule in "
+                                             "2022, matched: none"):
+            evaluate(rows, scenario.rulebook, engine, scenario.rulebook_for)
