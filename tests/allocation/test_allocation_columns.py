@@ -182,7 +182,7 @@ def test_no_share_takes_out_eligible_rows_without_units_under_per_unit_only():
     # Groups: 0 per_unit (rows 0-2), 1 historical (row 3), 2 per_unit handed to the exact allocator (row 4).
     # Only row 0 is eligible with no units in a per_unit group the vector allocator keeps.
     reasons = np.array([None, None, "CLOSED", None, None], dtype=object)
-    gr = SimpleNamespace(evs=Column(reason=reasons),
+    gr = SimpleNamespace(evs=Column(reason=reasons), reasons=reasons.copy(),
                          policies=[SimpleNamespace(method="per_unit"), SimpleNamespace(method="historical"),
                                    SimpleNamespace(method="per_unit")],
                          routed=np.array([False, False, True]), g_of=np.array([0, 0, 0, 1, 2]),
@@ -261,7 +261,8 @@ def rounding(envelopes: list[int], big: int = 1) -> tuple[SimpleNamespace, Simpl
                          frame=SimpleNamespace(structure_id=np.array(list("BACDEF"), dtype=object)),
                          envelope=np.array(envelopes, dtype=object))
     am = SimpleNamespace(num=np.array([10 * big, 10 * big, 10 * big, 10 * big, 8 * big, 1], dtype=object),
-                         den=np.array([3 * big, 4 * big, 2], dtype=object))
+                         den=np.array([3 * big, 4 * big, 2], dtype=object), moved=np.zeros(3, dtype=bool),
+                         moved_total={})
     items = SimpleNamespace(group=np.array([1]), num=np.array([14 * big], dtype=object),
                             rows=[(1, 3, "D", "CLOSED", 14 * big, [])])
     return gr, am, items

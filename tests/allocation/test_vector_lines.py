@@ -1,7 +1,7 @@
-"""The vector allocator's line blocks against the exact allocator's lines, field by field, on a year where the two
-kinds of family-year meet: families the vector allocator keeps (per_unit with a structure without units, historical
-with pro rata temporis and a cap) and one it hands to the exact allocator (weighted), so that its blocks hold some of
-the rows only. The reference is the durable engine with the exact allocator (differential)."""
+"""The vector allocator's line blocks against the exact allocator's lines, field by field, on a year where every
+method meets: per_unit with a structure without units, historical with pro rata temporis and a cap, and weighted
+(which the vector allocator does itself: only a cap that is not whole cents is handed to the exact allocator). The
+reference is the durable engine with the exact allocator (differential)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_the_blocks_hold_the_exact_allocator_s_lines(results):
         ((r.year, r.structure_id, r.reason, r.amount, r.rules) for r in want.released), key=str)
     envelope = lambda e: (e.year, e.family, e.envelope, e.allocated, e.released, e.method, e.rate)  # noqa: E731
     assert sorted(map(envelope, got.envelopes), key=str) == sorted(map(envelope, want.envelopes), key=str)
-    # What makes this case: a routed family (weighted ALSH) beside kept ones, a row without units under per_unit,
+    # What makes this case: a weighted family (ALSH) beside per_unit and historical ones, a row without units,
     # pro rata temporis, an ineligible row.
     lines = list(want.lines)
     assert {ln.method for ln in lines} >= {"weighted", "per_unit", "historical"}
@@ -60,13 +60,13 @@ def test_the_blocks_hold_the_exact_allocator_s_lines(results):
     assert any(not ln.eligible and ln.reason != "NO_UNITS" for ln in lines)
 
 
-def test_each_year_s_block_holds_the_kept_families_only(results):
+def test_each_year_s_block_holds_every_family_weighted_too(results):
     got = results["vector"]
     blocks = [p for p in got.lines.parts() if isinstance(p, LineBlock)]
     assert [sorted(set(b.column("year").tolist())) for b in blocks] == [[2022], [2023]]
     for b in blocks:
-        assert "ALSH" not in b.column("family").tolist()
-        assert len(b) == 7  # 10 structures, less the three of the ALSH family (ACCUEIL_JEUNES is one) handed over
+        assert b.column("family").tolist().count("ALSH") == 3  # the weighted family (A1, A2, J1), in the block
+        assert len(b) == 10  # every structure: no family-year handed to the exact allocator
     # Lines of the same kind (same fired rules, method, eligibility, no pro rata...) share one list of rules,
     # computed once: E1 and E3 in 2022 (both per_unit, eligible, open all year).
     rules = blocks[0].column("rules")
