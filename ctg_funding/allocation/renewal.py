@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engine.facts import territory_years
 from ..inputs.model import ENVELOPE_LINES, Period
 
 Key = tuple[str, int]  # territory id, year
@@ -108,12 +109,10 @@ def n1_cents(structure_ids: Sequence[str], years: Sequence[int], territories: Se
     out = np.zeros(n, dtype=np.int64)
     if not n:
         return out
-    rows = pd.DataFrame({"sid": np.asarray(structure_ids, dtype=object), "year": np.asarray(years, dtype=np.int64),
-                         "tid": np.asarray(territories, dtype=object)})
-    keys = pd.DataFrame([(tid, year, -1 if base.year is None else base.year) for (tid, year), base in bases.items()],
-                        columns=["tid", "year", "base"])
-    # renewal.plan gives every territory-year a base: a missing one would be NaN, which no int64 can hold
-    base_years = rows.merge(keys, on=["tid", "year"], how="left")["base"].to_numpy(dtype=np.int64)
+    rows = pd.DataFrame({"sid": np.asarray(structure_ids, dtype=object), "year": np.asarray(years, dtype=np.int64)})
+    keys, pair = territory_years(territories, years)
+    # Each territory-year's base year, -1 from the CEJ (renewal.plan gives every one a base: KeyError if not).
+    base_years = np.array([-1 if bases[key].year is None else bases[key].year for key in keys], dtype=np.int64)[pair]
     from_cej = np.flatnonzero(base_years < 0)
     if len(from_cej) and cej:
         actions = pd.DataFrame({"sid": [a.structure_id for a in cej], "last_year": [a.last_year for a in cej],

@@ -249,7 +249,6 @@ def _read_figures(gr: _Groups) -> None:
 
 def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[tuple[str, int], Base]) -> None:
     """Each group's policy (the same decision as the exact allocator's)."""
-    memo: dict[tuple, FamilyPolicy] = {}
     gr.routed = np.zeros(gr.ng, dtype=bool)
     kinds = [gr.evs.at_code(c) for c in range(len(gr.evs.tails))]  # one evaluation per code
     by_codes: dict[tuple[int, ...], tuple[frozenset, frozenset]] = {}
@@ -259,13 +258,11 @@ def _decide(gr: _Groups, rulebook_of: Callable[[str], Rulebook], bases: Mapping[
                                frozenset(kinds[c].cap_param for c in codes if kinds[c].cap_param and kinds[c].eligible))
         forced, caps = by_codes[codes]
         tid, year, family = gr.g_terr[g], gr.g_year[g], gr.g_fam[g]
-        book = rulebook_of(tid)
-        base = bases[(tid, year)]
-        key = (tid, year, family, forced, caps, base)
-        if key not in memo:
-            memo[key] = policy.family_policy(book, family, year, forced, caps, base)
-        gr.policies.append(memo[key])
-        gr.routed[g] = memo[key].exact_only
+        # One group per (year, territory, family): each policy is decided once (territories have their own
+        # rulebooks, so policies are not shared between them).
+        decided = policy.family_policy(rulebook_of(tid), family, year, forced, caps, bases[(tid, year)])
+        gr.policies.append(decided)
+        gr.routed[g] = decided.exact_only
 
 
 def _codes_of_groups(gr: _Groups) -> list[tuple[int, ...]]:

@@ -60,8 +60,8 @@ class CodedEvaluations(Mapping[str, Evaluation]):
 
     def codes_where(self, test: Any) -> np.ndarray:
         """The rows whose evaluation passes `test` (a function of one Evaluation), tested once per code."""
-        keep = np.array([bool(test(self.at_code(c))) for c in range(len(self.tails))] + [False], dtype=bool)
-        return keep[:-1][self.code] if len(self.tails) else np.zeros(len(self.code), dtype=bool)
+        keep = np.array([bool(test(self.at_code(c))) for c in range(len(self.tails))], dtype=bool)
+        return keep[self.code]  # no code: no row (an empty frame), and keep is empty
 
     def take(self, rows: np.ndarray, frame: Any | None = None) -> CodedEvaluations:
         """The evaluations of `rows` (of `frame`, the matching rows of this one's frame, when given)."""

@@ -43,7 +43,7 @@ def mask(node: Any, cols: dict[str, np.ndarray], n: int, texts: dict[str, Any] |
     if isinstance(node, Cmp):
         left = cols[node.field]
         kind, value = node.operand.kind, node.operand.value
-        if texts is not None and kind == "const" and node.op in ("eq", "ne") and left.dtype == object:
+        if texts is not None and kind == "const" and node.op in ("eq", "ne") and isinstance(value, str):
             same = _same_text(node.field, left, value, texts)
             return same if node.op == "eq" else ~same
         right = cols[param_field(value)] if kind == "param" else cols[value] if kind == "field" else value
@@ -63,8 +63,9 @@ def mask(node: Any, cols: dict[str, np.ndarray], n: int, texts: dict[str, Any] |
 
 
 def _same_text(name: str, column: np.ndarray, value: Any, texts: dict[str, Any]) -> np.ndarray:
-    """`column == value` for a column of texts, as integer codes: each text column is coded once (a hash per
-    row), then each comparison is one of integers, not of 600,000 Python strings."""
+    """`column == value` for a text `value`, as integer codes: each column is coded once (a hash per row), then
+    each comparison is one of integers, not of 600,000 Python strings. (Other values are compared as they are:
+    pandas codes None and NaN as one missing value, where == tells them apart.)"""
     if name not in texts:
         codes, uniques = pd.factorize(column, use_na_sentinel=False)
         texts[name] = codes, {v: k for k, v in enumerate(uniques.tolist())}
