@@ -226,6 +226,8 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     off = evaluations.codes_where(lambda ev: required.CTG_NOT_IN_FORCE in ev.fired)
     eligible = evaluations.column("eligible")
     growing = _more_places(frame, np.flatnonzero(r5 & eligible), places_n1)
+    territory_code, territories = pd.factorize(frame.territory_id)  # R9 reads, per year, the territories' tiers
+    territories = pd.Index(territories)
     for year in years:
         yr = allocated.get(year, YearResult())
         in_year = frame.year == year
@@ -236,7 +238,7 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
         result.lines.extend(new_places_lines(year, [frame[i] for i in rows.tolist()], _of_rows(evaluations, rows),
                                              places_n1, n1, ds.collectivites, rates))
         result.lines.extend(_plancher(year, yr.lines, evaluations, scenario.territory_of, scenario, r8))
-        reached = pd.Index(frame.territory_id).isin([tid for (tid, y), g in growths.items() if y == year and g.tier])
+        reached = territories.isin([tid for (tid, y), g in growths.items() if y == year and g.tier])[territory_code]
         rows = np.flatnonzero(in_year & r9 & eligible & reached)
         result.lines.extend(trajectoire_lines(year, [frame[i] for i in rows.tolist()], _of_rows(evaluations, rows),
                                               growths))
