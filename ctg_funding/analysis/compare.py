@@ -63,11 +63,9 @@ def _keys(result: SimulationResult, by: str, cols: dict[str, np.ndarray]) -> tup
         return keys, {cid: name_of(cid) for cid in set(keys)}
     if by == "manager":  # the manager in force that year (a change of gestionnaire)
         years = cols["year"].tolist()
-        keys = [""] * len(sids)
-        for year in set(years):
-            at = [i for i, y in enumerate(years) if y == year]
-            for i, mid in zip(at, result.managers([sids[i] for i in at], year), strict=True):
-                keys[i] = mid
+        of_year = {year: iter(result.managers([sid for sid, y in zip(sids, years, strict=True) if y == year], year))
+                   for year in set(years)}  # each year's managers, in the order of its lines
+        keys = [next(of_year[year]) for year in years]
         return keys, {mid: name_of(mid) for mid in set(keys)}
     if by in ("family", "line"):
         keys = cols[by].tolist()

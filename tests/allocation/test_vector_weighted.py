@@ -3,6 +3,7 @@ to the exact allocator), with every figure the exact allocator records: random s
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -120,3 +121,35 @@ def test_a_cap_that_is_not_whole_cents_is_still_routed():
     with mock.patch.object(vector.exact, "allocate_family", spy):
         simulate(scenario, engine="vector")
     assert calls == [("PILOTAGE", 2026)]
+
+
+def _refusing(family: str, text: str):
+    """family_policy, with `text` as the weight of `family`'s weighted family-years (an expression the scenario's
+    check would have refused: only a scenario built without load_scenario can bring one to the allocators)."""
+    real = policy.family_policy
+
+    def decide(*args, **kwargs):
+        pol = real(*args, **kwargs)
+        return dataclasses.replace(pol, weight=text) if pol.family == family and pol.method == "weighted" else pol
+    return decide
+
+
+@pytest.mark.parametrize(("refused_family", "want"), [
+    # EAJE's expression is refused, and no row of any family fails: the refusal is what both allocators say.
+    ("EAJE", "weight expression 'units ** 2': the operator ** is not allowed"),
+    # RPE's is refused, but EAJE comes first and one of its rows divides by zero: that error comes first.
+    ("RPE", "division by zero in the weight expression for E0 in 2024"),
+])
+def test_a_refused_expression_is_raised_where_the_exact_allocator_raises_it(refused_family, want):
+    case = {"name": "refused", "years": [2024, 2024],
+            "parameters": {"redistribution.method": "weighted", "redistribution.weight": "1 / (units - 1)"
+                           if refused_family == "RPE" else "units"},
+            "structures": [{"id": "E0", "type": "EAJE", "units": 1}, {"id": "E1", "type": "EAJE", "units": 3},
+                           {"id": "R0", "type": "RPE", "units": 2}],
+            "cej": {"E0": 100, "E1": 100, "R0": 100}}
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = load_scenario(write_case(case, Path(tmp)), RULEBOOK)
+    with mock.patch.object(policy, "family_policy", _refusing(refused_family, "units ** 2")):
+        got = {engine: _run(scenario, engine) for engine in ("durable", "vector")}
+    assert got["durable"] == got["vector"]
+    assert len(got["vector"]) == 1 and want in got["vector"][0]
