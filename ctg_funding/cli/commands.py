@@ -119,7 +119,8 @@ def simulate(scenario: Path, fmt: str, output: Path | None, year_text: str | Non
 def write_simulation(result: SimulationResult, fmt: str, output: Path | None, how: Presentation) -> None:
     """A run written in the format asked; only what the format needs is made (the CSV is the allocation table,
     written line by line)."""
-    write_output(fmt, output, lambda: simulate_out.simulate_tables(result), lambda: simulate_out.simulate_json(result),
+    write_output(fmt, output, lambda: simulate_out.simulate_tables(result),
+                 lambda: simulate_out.simulate_json(result, streamed=True),
                  provenance=simulate_out.provenance_rows(result), how=how,
                  csv_writer=lambda f, dialect: simulate_out.write_allocations_csv(result, f, dialect))
 

@@ -209,7 +209,7 @@ def write_output(fmt: str, output: Path | None, tables: Lazy[list[writers.Table]
     the data for json); `csv_writer`, when given, writes the CSV itself, line by line."""
     how = how or Presentation()
     if fmt == "json":
-        writers.emit(writers.to_json(_made(data)), output)
+        writers.emit_with(lambda f: writers.write_json(_made(data), f), output)
     elif fmt == "csv":
         dialect = writers.CSV_DIALECTS[how.csv_dialect] if how.csv_dialect else None
         if csv_writer is not None:

@@ -20,7 +20,7 @@ from ..rulebook import required
 from ..simulation import SimulationResult
 from .allocation_csv import allocation_column_blocks, write_allocation_columns
 from .trace_text import floor_warning
-from .writers import CSV_DIALECTS, CsvDialect, Table
+from .writers import CSV_DIALECTS, CsvDialect, Streamed, Table
 
 # Lines paid on top of the envelope, national money: new places (R5), the ALSH floor (R8), the bonus trajectoire (R9).
 OUTSIDE_ENVELOPE = ("bonus_places_nouvelles", "plancher_alsh", "bonus_trajectoire")
@@ -91,24 +91,30 @@ class _RateTexts:
 
 
 def allocation_rows(result: SimulationResult) -> list[dict[str, Any]]:
-    rows = []
+    return list(_allocation_rows(result))
+
+
+def _allocation_rows(result: SimulationResult) -> Iterator[dict[str, Any]]:
+    """The JSON rows of the allocations, one at a time."""
     rate_text = _RateTexts()
     for ln, s, manager in _allocation_lines(result):
         cents, num, den = ln.cents, ln.units_num, ln.units_den
-        rows.append({
+        yield {
             "year": ln.year, "structure_id": ln.structure_id, "name": s.name, "type": s.type,
             "commune_id": s.commune_id, "manager_id": manager, "line": ln.line,
             "family": ln.family, "units": fmt_units_ratio(num, den), "rate": rate_text(ln.rate),
             "amount": ln.amount, "eligible": ln.eligible, "reason": ln.reason, "rules": ln.rules,
             "amount_per_unit": fmt_ratio(cents * den, 100 * num) if num else None,
-        })
-    return rows
+        }
 
 
-def simulate_json(result: SimulationResult) -> dict[str, Any]:
+def simulate_json(result: SimulationResult, streamed: bool = False) -> dict[str, Any]:
+    """The JSON of a run. `streamed`: its allocations made one at a time while they are written (writers.Streamed,
+    for writers.write_json), not a list of 600,000 dicts held whole at national scale."""
     return {
         **result.provenance(),
-        "allocations": allocation_rows(result),
+        "allocations": (Streamed(lambda: _allocation_rows(result), len(result.lines)) if streamed
+                        else allocation_rows(result)),
         "released": [
             {"year": r.year, "territory": r.territory, "family": r.family, "structure_id": r.structure_id,
              "amount": r.amount, "reason": r.reason, "destination": r.destination, "rules": r.rules}

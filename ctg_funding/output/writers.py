@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import json
 import textwrap
 from collections.abc import Callable, Iterator
@@ -236,6 +237,30 @@ def render_csv(table: Table, dialect: CsvDialect | None = None) -> str:
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+
+
+class Streamed(list):
+    """A JSON array whose items are made while it is written (`write_json`): it holds no item, only a function
+    that makes them in order and their number. json's encoder takes it for a list and iterates it once."""
+
+    def __init__(self, items: Callable[[], Iterator[Any]], count: int) -> None:
+        super().__init__()
+        self._items, self._count = items, count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items()
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def write_json(data: Any, out: IO[str], batch: int = 65_536) -> None:
+    """`to_json(data)` written to `out` as it is encoded, `batch` pieces at a time: the same text, without the
+    whole of it (or of a Streamed array) in memory."""
+    pieces = json.JSONEncoder(ensure_ascii=False, indent=2, default=_json_default).iterencode(data)
+    while chunk := list(itertools.islice(pieces, batch)):
+        out.write("".join(chunk))
+    out.write("\n")
 
 
 def _json_default(value: Any) -> Any:
