@@ -125,7 +125,7 @@ class SimulationResult:
         parts = self.lines.parts() if isinstance(self.lines, Lines) else [list(self.lines)]
         out = {}
         for name in names:
-            pieces = [np.asarray(part.column(name)) if hasattr(part, "column") else
+            pieces = [_column(part.column(name)) if hasattr(part, "column") else
                       _objects([getattr(line, name) for line in part]) for part in parts]
             column = np.concatenate(pieces) if pieces else np.zeros(0, dtype=object)
             if column.dtype == object and column.size and all(type(v) is int for v in column.tolist()):
@@ -169,6 +169,11 @@ def _objects(values: list[Any]) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
+
+
+def _column(values: Any) -> np.ndarray:
+    """A block's column as an array: its own array, or its list (the rules: one list per line) as objects."""
+    return values if isinstance(values, np.ndarray) else _objects(list(values))
 
 
 def _integers(values: np.ndarray) -> np.ndarray:

@@ -20,7 +20,6 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from fractions import Fraction
 from functools import lru_cache, partial
 from itertools import repeat
-from operator import attrgetter
 from types import SimpleNamespace
 from typing import IO, Any
 
@@ -45,82 +44,24 @@ COLUMNS = ("year", "structure_id", "manager_id", "line", "family", "units_num", 
            "eligible", "reason", "rules")
 _AS_THEY_ARE = ("line", "family", "rate", "reason", "rules")
 _INTEGERS = ("units_num", "units_den", "cents")
-_YEAR, _STRUCTURE_ID, _ELIGIBLE = attrgetter("year"), attrgetter("structure_id"), attrgetter("eligible")
 
 
 def allocation_column_blocks(result: SimulationResult) -> Iterator[dict[str, Any]]:
     """The lines of `result` as blocks of columns (COLUMNS), one per year in order, each ordered as the outputs
     show the lines (`simulate._allocation_lines`: by structure id, a structure's lines in their order in
-    result.lines). A structure that a scenario change touches has that year's manager (from
-    result.structure_years), the others their own. Lines that the vector engine holds as columns (its
-    `LineBlock`s) are read as columns; line objects attribute by attribute."""
-    lines = result.lines
-    parts = lines.parts() if hasattr(lines, "parts") else [list(lines)]
-    pieces: dict[int, list[dict[str, Any]]] = {}  # year -> its lines' columns, part by part, in order
-    for part in parts:
-        for year, columns in (_block_years(part) if hasattr(part, "column") else _object_years(part)):
-            pieces.setdefault(year, []).append(columns)
+    result.lines), with each line's manager that year (`SimulationResult.managers`). The lines are read as
+    columns (`SimulationResult.line_columns`)."""
+    gathered = result.line_columns(("year", *_GATHERED))
+    years = gathered["year"]
+    by_year = np.argsort(years, kind="stable")  # a year's lines in their order in result.lines
     code_of = {sid: code for code, sid in enumerate(sorted(result.scenario.structures))}
-    for year in sorted(pieces):
-        yield _year_columns(year, _joined(pieces[year]), code_of, result)
+    for positions in np.split(by_year, np.flatnonzero(np.diff(years[by_year])) + 1):
+        if len(positions):
+            yield _year_columns(int(years[positions[0]]), {name: gathered[name][positions] for name in _GATHERED},
+                                code_of, result)
 
 
 _GATHERED = ("structure_id", *_AS_THEY_ARE, *_INTEGERS, "eligible")
-
-
-def _block_years(block: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    """A column block's lines by year (a block of the vector allocator holds one year)."""
-    years = np.asarray(block.column("year"))
-    for year in np.unique(years).tolist():
-        at = np.flatnonzero(years == year)
-        whole = len(at) == len(years)
-        out = {}
-        for name in _GATHERED:
-            values = block.column(name)
-            if not whole:
-                values = values[at] if isinstance(values, np.ndarray) else [values[i] for i in at.tolist()]
-            out[name] = _narrow(values) if name in _INTEGERS else values
-        yield year, out
-
-
-def _object_years(lines: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Line objects by year, each attribute read once."""
-    by_year: dict[int, list[Any]] = {}
-    for line in lines:
-        by_year.setdefault(line.year, []).append(line)
-    for year, some in by_year.items():
-        out: dict[str, Any] = {name: list(map(attrgetter(name), some)) for name in ("structure_id", *_AS_THEY_ARE)}
-        out.update({name: integers(some, name) for name in _INTEGERS})
-        out["eligible"] = np.fromiter(map(_ELIGIBLE, some), dtype=bool, count=len(some))
-        yield year, out
-
-
-def _joined(pieces: list[dict[str, Any]]) -> dict[str, Any]:
-    """The columns of several pieces one after the other."""
-    if len(pieces) == 1:
-        return pieces[0]
-    out: dict[str, Any] = {}
-    for name in _GATHERED:
-        values = [piece[name] for piece in pieces]
-        if name in _INTEGERS:
-            out[name] = _narrow(np.concatenate([v.astype(object) if v.dtype != np.int64 else v for v in values])
-                                if any(v.dtype != np.int64 for v in values) else np.concatenate(values))
-        elif name == "eligible":
-            out[name] = np.concatenate([np.asarray(v, dtype=bool) for v in values])
-        else:
-            out[name] = [x for v in values for x in (v.tolist() if isinstance(v, np.ndarray) else v)]
-    return out
-
-
-def _narrow(values: Any) -> np.ndarray:
-    """Integers as an int64 array, or as an object array of Python ints when one does not fit in int64."""
-    values = np.asarray(values)
-    if values.dtype == np.int64:
-        return values
-    try:
-        return values.astype(np.int64)
-    except OverflowError:
-        return values.astype(object)
 
 
 def _year_columns(year: int, gathered: dict[str, Any], code_of: Mapping[str, int], result: SimulationResult
@@ -142,15 +83,6 @@ def _year_columns(year: int, gathered: dict[str, Any], code_of: Mapping[str, int
         columns[name] = gathered[name][order]
     columns["eligible"] = np.asarray(gathered["eligible"], dtype=bool)[order]
     return columns
-
-
-def integers(lines: Sequence[Any], name: str) -> np.ndarray:
-    """Attribute `name` of each line, Python ints, as an int64 array, or as an object array (exact) when one of
-    them does not fit in int64."""
-    try:
-        return np.fromiter(map(attrgetter(name), lines), dtype=np.int64, count=len(lines))
-    except OverflowError:
-        return np.array(list(map(attrgetter(name), lines)), dtype=object)
 
 
 def _int64(values: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -156,10 +156,12 @@ def structure(name, type_="EAJE", commune="C1", manager="M1"):
 
 
 class _FakeResult(SimpleNamespace):
-    """A result with the lines, structures and changes of a test, and the real SimulationResult.managers."""
+    """A result with the lines, structures and changes of a test, and the real SimulationResult.managers and
+    line_columns."""
 
     _changed = SimulationResult._changed
     managers = SimulationResult.managers
+    line_columns = SimulationResult.line_columns
 
 
 def fake_result(lines, structures, changes=(), structure_years=None):

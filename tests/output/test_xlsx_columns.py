@@ -33,7 +33,7 @@ from ctg_funding.output.xlsx_columns import (
 from ctg_funding.output.xlsx_rows import RowsSheet
 from ctg_funding.rulebook import load_rulebook
 from ctg_funding.scenario.file import load_scenario
-from ctg_funding.simulation import simulate
+from ctg_funding.simulation import SimulationResult, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 CAB = sorted(p for p in (ROOT / "scenarios").glob("cab-*.yaml"))
@@ -336,7 +336,9 @@ def test_the_rows_view():
 
 
 def test_no_line_no_column():
-    empty = SimpleNamespace(lines=[], scenario=SimpleNamespace(structures={}, changes=[]), structure_years={})
+    scenario = SimpleNamespace(structures={}, changes=[], dataset=None)
+    empty = SimulationResult(scenario=scenario, years=[2024], engine="vector", structure_years={}, evaluations={},
+                             condition_parameters=())
     columns = xlsx_columns.gather_allocation_columns(empty)
     assert len(columns) == 0 and columns.structure_id == [] and columns.rules == [] and columns.manager_id == []
 
