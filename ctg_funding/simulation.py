@@ -13,7 +13,7 @@ import pandas as pd
 
 from .allocation import policy, renewal
 from .allocation.exact import allocate_year
-from .allocation.new_places import new_places_lines, reference_year
+from .allocation.new_places import new_places_lines, paid_rows, reference_year
 from .allocation.plancher import PlancherLine, below_floor, plancher_lines
 from .allocation.renewal import Base
 from .allocation.results import Envelope, Line, Lines, Released, Warning, YearResult
@@ -230,7 +230,7 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
     growths = _growths(scenario, years, engine, set(frame.structure_id[r9].tolist()))
     off = evaluations.codes_where(lambda ev: required.CTG_NOT_IN_FORCE in ev.fired)
     eligible = evaluations.column("eligible")
-    growing = _more_places(frame, np.flatnonzero(r5 & eligible), places_n1)
+    paid_r5 = paid_rows(frame, evaluations, places_n1, n1)
     territory_code, territories = pd.factorize(frame.territory_id)  # R9 reads, per year, the territories' tiers
     territories = pd.Index(territories)
     for year in years:
@@ -239,7 +239,7 @@ def _simulate(scenario: Scenario, years: list[int] | None, engine: str,
         result.lines.extend(yr.lines)
         rates = {t: Fraction(scenario.rulebook.value(required.NEW_PLACES_RATE.format(t), year) or 0)
                  for t in required.TRANCHES}
-        rows = np.flatnonzero(in_year & growing)
+        rows = np.flatnonzero(in_year & paid_r5)
         result.lines.extend(new_places_lines(year, [frame[i] for i in rows.tolist()], _of_rows(evaluations, rows),
                                              places_n1, n1, ds.collectivites, rates))
         result.lines.extend(_plancher(year, yr.lines, evaluations, scenario.territory_of, scenario, r8))
@@ -276,19 +276,6 @@ def _of_rows(evaluations: CodedEvaluations, rows: np.ndarray) -> dict[str, Evalu
     for i in rows.tolist():
         ev = evaluations.at(i)
         out[f"{ev.structure_id}|{ev.year}"] = ev
-    return out
-
-
-def _more_places(frame: YearFrame, rows: np.ndarray, places_n1: dict[str, Fraction]) -> np.ndarray:
-    """Which of `rows` have more places (unit-days over year days) than their structure had in N-1: the only
-    ones the new-places rule can pay (new_places_lines decides; this only spares it the others)."""
-    out = np.zeros(len(frame), dtype=bool)
-    none = Fraction(0)
-    before = [places_n1.get(sid, none) for sid in frame.structure_id[rows].tolist()]
-    num = np.array([b.numerator for b in before] + [0], dtype=object)[:-1]
-    den = np.array([b.denominator for b in before] + [1], dtype=object)[:-1]
-    scaled = frame.unit_days[rows].astype(object) * den
-    out[rows] = np.asarray(scaled > num * frame.scale * frame.year_days[rows].astype(object), dtype=bool)
     return out
 
 

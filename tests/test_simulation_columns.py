@@ -1,7 +1,6 @@
-"""The simulation on columns, directly: a result's structure-years by id and managers, the rows R5 may pay (more
-places than in N-1), territory-years no CTG covers, R8's lines read from a block of lines held as columns, and the
-evaluations of a few rows. Every expected figure is worked out by hand in a comment, or is the reference's
-(structure_years)."""
+"""The simulation on columns, directly: a result's structure-years by id and managers, territory-years no CTG
+covers, R8's lines read from a block of lines held as columns, and the evaluations of a few rows. Every expected
+figure is worked out by hand in a comment, or is the reference's (structure_years)."""
 
 from __future__ import annotations
 
@@ -22,40 +21,7 @@ from ctg_funding.rulebook import required
 from ctg_funding.scenario.file import load_scenario
 from ctg_funding.scenario.frame import year_frame
 from ctg_funding.scenario.structure_years import structure_years
-from ctg_funding.simulation import StructureYearsById, _more_places, _of_rows, _plancher, _uncovered, simulate
-
-# ------------------------------------------------------------------------------------------- R5's candidates
-
-
-class Frame:
-    def __init__(self, sids: list[str], unit_days: list[int], year_days: list[int], scale: int) -> None:
-        self.structure_id = np.array(sids, dtype=object)
-        self.unit_days = np.array(unit_days, dtype=np.int64)
-        self.year_days = np.array(year_days, dtype=np.int64)
-        self.scale = scale
-
-    def __len__(self) -> int:
-        return len(self.structure_id)
-
-
-def test_more_places_on_both_sides_of_n1():
-    # Scale 10; places = unit-days / (10 x year days). A 36,500 / 3,650 = 10 places, as in N-1: not more. B 36,510:
-    # 10.003 > 10. C 36,490 < 10. D has no N-1 places (0): 1 unit-day is more. F: 1,220 / 3,660 = 1/3, N-1 1/3:
-    # not more; G 1,221 / 3,660 > 1/3. E is more but not among the rows asked.
-    frame = Frame(list("ABCDEFG"), [36500, 36510, 36490, 1, 99999, 1220, 1221], [365] * 5 + [366] * 2, 10)
-    n1 = {"A": Fraction(10), "B": Fraction(10), "C": Fraction(10), "F": Fraction(1, 3), "G": Fraction(1, 3)}
-    got = _more_places(frame, np.array([0, 1, 2, 3, 5, 6]), n1)
-    assert got.dtype == bool and got.tolist() == [False, True, False, True, False, False, True]
-    assert _more_places(frame, np.array([], dtype=np.intp), n1).tolist() == [False] * 7
-
-
-def test_more_places_beyond_int64():
-    # 2^62 unit-days over 365 days and scale 1 against N-1 places 2^62 / 365 - 1/365: the product 2^62 x 365
-    # overflows int64, and is more.
-    frame = Frame(["A"], [2**62], [365], 1)
-    assert _more_places(frame, np.array([0]), {"A": Fraction(2**62 - 1, 365)}).tolist() == [True]
-    assert _more_places(frame, np.array([0]), {"A": Fraction(2**62, 365)}).tolist() == [False]
-
+from ctg_funding.simulation import StructureYearsById, _of_rows, _plancher, _uncovered, simulate
 
 # ------------------------------------------------------------------------------------------ CTG not in force
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from ..inputs.model import Collectivite
 from ..money import round_cents
 from ..rulebook import required
@@ -35,21 +37,32 @@ def reference_year(cej_years: list[int], default: int) -> int:
     return max(cej_years) if cej_years else default
 
 
+def paid_rows(frame: Any, evaluations: Any, places_n1: Mapping[str, Fraction], n1: int) -> np.ndarray:
+    """The structure-years of a frame (scenario/frame.py) that R5 pays: after N-1, eligible, R5 fired on them,
+    and more places than their structure had in N-1 (`places_n1`; none: 0), as a boolean mask."""
+    out = np.zeros(len(frame), dtype=bool)
+    fired = evaluations.codes_where(lambda ev: ev.eligible and required.NEW_PLACES in ev.formulas)
+    rows = np.flatnonzero(fired & (frame.year > n1))
+    none = Fraction(0)
+    before = [places_n1.get(sid, none) for sid in frame.structure_id[rows].tolist()]
+    num = np.array([b.numerator for b in before] + [0], dtype=object)[:-1]
+    den = np.array([b.denominator for b in before] + [1], dtype=object)[:-1]
+    # places = unit-days / (scale x year days) > num / den, in integers (most crèches do not grow)
+    more = frame.unit_days[rows].astype(object) * den > num * frame.scale * frame.year_days[rows].astype(object)
+    out[rows] = np.asarray(more, dtype=bool)
+    return out
+
+
 def new_places_lines(year: int, sys_: Sequence[Any], evaluations: Mapping[str, Any],
                      places_n1: Mapping[str, Fraction], n1: int, collectivites: Mapping[str, Collectivite],
                      rate_of: Mapping[int, Fraction]) -> list[NewPlacesLine]:
-    """One line per eligible EAJE with more places (pro rata temporis) in `year` than in N-1."""
+    """One line per structure-year of `sys_`, the structure-years of `year` that R5 pays (`paid_rows`): its new
+    places (pro rata temporis) over N-1's, at its commune's tranche rate."""
     out: list[NewPlacesLine] = []
-    if year <= n1:
-        return out
     for sy in sys_:
         ev = evaluations[sy.id]
-        if required.NEW_PLACES not in ev.fired or not ev.eligible:
-            continue
         before = places_n1.get(sy.structure.id, Fraction(0))
         num, den = sy.unit_days.as_integer_ratio()
-        if num * before.denominator <= before.numerator * den * sy.year_days:
-            continue  # no more places than in N-1 (compared in integers: most crèches do not grow)
         new = Fraction(num, den * sy.year_days) - before
         commune = collectivites[sy.structure.commune_id]
         qpv = commune.qpv_zrr
